@@ -1,0 +1,82 @@
+from rest_framework import serializers
+
+from account.models import User
+
+
+class UserOutput(serializers.ModelSerializer):
+    is_admin = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "avatar", "is_admin", "is_verified", "date_joined"]
+        read_only_fields = fields
+
+
+class TokenPair(serializers.Serializer):
+    refresh = serializers.CharField()
+    access = serializers.CharField()
+
+
+class AuthOutput(serializers.Serializer):
+    msg = serializers.CharField()
+    token = TokenPair()
+    data = UserOutput()
+
+
+class MessageOutput(serializers.Serializer):
+    msg = serializers.CharField()
+
+
+class RegisterInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password2 = serializers.CharField(write_only=True, style={"input_type": "password"})
+    tc = serializers.BooleanField()
+
+    def validate_tc(self, value):
+        if value is not True:
+            raise serializers.ValidationError("You must accept the terms and conditions.")
+        return value
+
+    def validate(self, attrs):
+        if attrs["password"] != attrs["password2"]:
+            raise serializers.ValidationError({"password2": ["The two passwords do not match."]})
+        return attrs
+
+
+class LoginInput(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class ProfileInput(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False)
+    avatar = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False)
+    password = serializers.CharField(
+        write_only=True, required=False, help_text="Current password; needed to change email."
+    )
+
+
+class ChangePasswordInput(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True)
+    new_password = serializers.CharField(write_only=True)
+    new_password2 = serializers.CharField(write_only=True)
+
+    def validate(self, attrs):
+        if attrs["new_password"] != attrs["new_password2"]:
+            raise serializers.ValidationError(
+                {"new_password2": ["The two passwords do not match."]}
+            )
+        return attrs
+
+
+class ChangePasswordOutput(serializers.Serializer):
+    msg = serializers.CharField()
+    data = UserOutput()
+    token = TokenPair()

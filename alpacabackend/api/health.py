@@ -1,0 +1,74 @@
+"""`GET /api/health/`: database, cache and broker status with an overall 200 or 503."""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alpacabackend.celery import app as celery_app
+
+
+def _check_database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"ok": True, "backend": connection.vendor}
+
+
+def _check_cache() -> dict:
+    key = f"health:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=5)
+    ok = cache.get(key) == "1"
+    cache.delete(key)
+    return {"ok": ok, "backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+
+
+def _check_broker() -> dict:
+    if celery_app.conf.task_always_eager:
+        return {"ok": True, "backend": "in-process (eager)"}
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return {"ok": True, "backend": conn.transport_cls}
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+def health_report() -> tuple[bool, dict]:
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as exc:  # a dependency down is a finding here, not a crash
+            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return all(result["ok"] for result in results.values()), results
+
+
+class HealthView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={
+            (200, "application/json"): inline_serializer(
+                "Health",
+                {"status": serializers.CharField(), "checks": serializers.DictField()},
+            ),
+            (503, "application/json"): inline_serializer(
+                "HealthDown",
+                {"status": serializers.CharField(), "checks": serializers.DictField()},
+            ),
+        }
+    )
+    def get(self, request):
+        healthy, checks = health_report()
+        return Response(
+            {"status": "ok" if healthy else "unavailable", "checks": checks},
+            status=200 if healthy else 503,
+        )

@@ -1,0 +1,108 @@
+"""Pagination that accepts both `page`/`page_size` and `limit`/`offset` (API.md "Envelopes").
+
+`StandardPagination` answers the *paginated* envelope `{count, next, previous, results}`;
+`WrappedListPagination` answers the *wrapped list* `{msg, data, count, next, previous}`.
+"""
+
+from rest_framework.pagination import LimitOffsetPagination, PageNumberPagination
+
+
+class _PageNumber(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class _LimitOffset(LimitOffsetPagination):
+    max_limit = 500
+
+
+class StandardPagination:
+    """Delegates to limit/offset when the client sends either, page numbers otherwise."""
+
+    page_size = 50
+    max_limit = 500
+    display_page_controls = False
+
+    def __init__(self):
+        self._impl = None
+
+    def _choose(self, request):
+        if "limit" in request.query_params or "offset" in request.query_params:
+            impl = _LimitOffset()
+            impl.default_limit = self.page_size
+            impl.max_limit = self.max_limit
+        else:
+            impl = _PageNumber()
+            impl.page_size = self.page_size
+            impl.max_page_size = self.max_limit
+        return impl
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._impl = self._choose(request)
+        return self._impl.paginate_queryset(queryset, request, view)
+
+    def page_envelope(self) -> dict:
+        impl = self._impl
+        count = impl.count if isinstance(impl, LimitOffsetPagination) else impl.page.paginator.count
+        return {"count": count, "next": impl.get_next_link(), "previous": impl.get_previous_link()}
+
+    def get_paginated_response(self, data):
+        from rest_framework.response import Response
+
+        return Response({**self.page_envelope(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["count", "results"],
+            "properties": {
+                "count": {"type": "integer"},
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        def param(name, description):
+            return {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": description,
+                "schema": {"type": "integer"},
+            }
+
+        return [
+            param("page", "Page number (with page_size)."),
+            param("page_size", "Results per page."),
+            param("limit", "Number of results (with offset)."),
+            param("offset", "Index of the first result."),
+        ]
+
+    def to_html(self):  # pragma: no cover - no browsable API
+        return ""
+
+
+class WrappedListPagination(StandardPagination):
+    """The wrapped list: `{"msg", "data": [...], "count", "next", "previous"}`."""
+
+    msg = "OK"
+
+    def get_paginated_response(self, data):
+        from rest_framework.response import Response
+
+        return Response({"msg": self.msg, "data": data, **self.page_envelope()})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["msg", "data", "count"],
+            "properties": {
+                "msg": {"type": "string"},
+                "data": schema,
+                "count": {"type": "integer"},
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+            },
+        }

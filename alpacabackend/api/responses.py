@@ -1,0 +1,9 @@
+"""The API's envelopes (API.md "Envelopes"): wrapped, paginated and bare."""
+
+from rest_framework import status as http_status
+from rest_framework.response import Response
+
+
+def wrapped(data, msg: str = "OK", *, status: int = http_status.HTTP_200_OK, **extra) -> Response:
+    """`{"msg": <sentence>, "data": <object or list>}` plus any extra top-level keys."""
+    return Response({"msg": msg, "data": data, **extra}, status=status)

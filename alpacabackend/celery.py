@@ -1,0 +1,18 @@
+"""Celery application: tasks are discovered in every app's `tasks.py`; the beat schedule
+lives in settings (CELERY_BEAT_SCHEDULE). With no CELERY_BROKER_URL tasks run in-process."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alpacabackend.settings")
+
+app = Celery("alpacabackend")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.task(name="alpacabackend.ping")
+def ping() -> str:
+    """A no-op the health check and the tests use to prove a worker answers."""
+    return "pong"

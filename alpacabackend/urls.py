@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from alpacabackend.api.health import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/health/", HealthView.as_view(), name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/account/", include("account.urls")),
+    path("api/core/", include("core.urls")),
+    path("api/paper-trading/", include("paper_trading.urls")),
+    path("api/prop-firm/", include("prop_firm.urls")),
+]
+
+handler404 = "alpacabackend.api.errors.json_404"
+handler500 = "alpacabackend.api.errors.json_500"

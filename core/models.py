@@ -1,0 +1,99 @@
+from django.conf import settings
+from django.db import models
+
+
+class AssetClass(models.TextChoices):
+    US_EQUITY = "us_equity", "US equity"
+    CRYPTO = "crypto", "Crypto"
+
+
+class Asset(models.Model):
+    symbol = models.CharField(max_length=32)
+    name = models.CharField(max_length=255, blank=True)
+    exchange = models.CharField(max_length=32, blank=True)
+    asset_class = models.CharField(
+        max_length=16, choices=AssetClass.choices, default=AssetClass.US_EQUITY
+    )
+    status = models.CharField(max_length=16, default="active")
+    tradable = models.BooleanField(default=True)
+    shortable = models.BooleanField(default=False)
+    fractionable = models.BooleanField(default=False)
+    easy_to_borrow = models.BooleanField(default=False)
+    marginable = models.BooleanField(default=False)
+    provider_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["symbol"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["symbol", "asset_class"], name="core_asset_symbol_class"
+            ),
+        ]
+        indexes = [models.Index(fields=["asset_class", "tradable"])]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    @property
+    def is_tradable(self) -> bool:
+        return self.tradable and self.status == "active"
+
+
+class Candle(models.Model):
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="candles")
+    timeframe = models.CharField(max_length=8)
+    timestamp = models.DateTimeField()
+    open = models.DecimalField(max_digits=20, decimal_places=6)
+    high = models.DecimalField(max_digits=20, decimal_places=6)
+    low = models.DecimalField(max_digits=20, decimal_places=6)
+    close = models.DecimalField(max_digits=20, decimal_places=6)
+    volume = models.DecimalField(max_digits=24, decimal_places=6, default=0)
+    trade_count = models.PositiveIntegerField(null=True, blank=True)
+    vwap = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-timestamp"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "timeframe", "timestamp"], name="core_candle_unique_bar"
+            ),
+        ]
+
+
+class WatchList(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlists"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="core_watchlist_one_default_per_user",
+            ),
+        ]
+
+
+class WatchListAsset(models.Model):
+    watchlist = models.ForeignKey(WatchList, on_delete=models.CASCADE, related_name="items")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    is_active = models.BooleanField(default=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["watchlist", "asset"], name="core_watchlist_asset_once"
+            ),
+        ]

@@ -1,0 +1,66 @@
+"""The latest quotes: the one place the rest of the project reads prices from.
+
+Quotes live in the cache (Redis when configured) with their timestamp, so every consumer sees
+how old a price is. Providers and the price stream write here (`quotes_store`); order matching,
+valuations and the rule engine read here (`quotes_get`). A quote older than
+MARKET_DATA_MAX_QUOTE_AGE seconds is *stale*: shown with its age, never used as fresh.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+_KEY = "quote:{}"
+_TTL_SECONDS = 7 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+    last: Decimal
+    timestamp: datetime
+
+    def age_seconds(self, now: datetime | None = None) -> float:
+        return ((now or timezone.now()) - self.timestamp).total_seconds()
+
+    def is_fresh(self, now: datetime | None = None) -> bool:
+        return self.age_seconds(now) <= settings.MARKET_DATA_MAX_QUOTE_AGE
+
+
+def _encode(quote: Quote) -> tuple:
+    return (str(quote.bid), str(quote.ask), str(quote.last), quote.timestamp.isoformat())
+
+
+def _decode(symbol: str, raw: tuple) -> Quote:
+    bid, ask, last, stamp = raw
+    return Quote(symbol, Decimal(bid), Decimal(ask), Decimal(last), datetime.fromisoformat(stamp))
+
+
+def quotes_store(quotes: list[Quote]) -> None:
+    """Writes the newest quotes; an older quote never overwrites a newer one."""
+    if not quotes:
+        return
+    current = quotes_get([q.symbol for q in quotes])
+    newer = {
+        _KEY.format(q.symbol): _encode(q)
+        for q in quotes
+        if q.symbol not in current or current[q.symbol].timestamp <= q.timestamp
+    }
+    cache.set_many(newer, timeout=_TTL_SECONDS)
+
+
+def quotes_get(symbols) -> dict[str, Quote]:
+    """The cached quotes for these symbols (fresh or not: callers check `is_fresh`)."""
+    symbols = list(dict.fromkeys(symbols))
+    raw = cache.get_many([_KEY.format(symbol) for symbol in symbols])
+    return {
+        symbol: _decode(symbol, raw[_KEY.format(symbol)])
+        for symbol in symbols
+        if _KEY.format(symbol) in raw
+    }

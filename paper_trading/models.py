@@ -1,0 +1,152 @@
+"""Trades (ticket style: an order that becomes a position) and the money ledger."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from prop_firm.models import AppendOnlyModel
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+PRICE = {"max_digits": 20, "decimal_places": 6}
+QUANTITY = {"max_digits": 20, "decimal_places": 6}
+
+
+class Direction(models.TextChoices):
+    LONG = "LONG", "Long"
+    SHORT = "SHORT", "Short"
+
+
+class OrderType(models.TextChoices):
+    MARKET = "MARKET", "Market"
+    LIMIT = "LIMIT", "Limit"
+    STOP = "STOP", "Stop"
+    STOP_LIMIT = "STOP_LIMIT", "Stop limit"
+
+
+class TimeInForce(models.TextChoices):
+    DAY = "DAY", "Day"
+    GTC = "GTC", "Good till cancelled"
+
+
+class TradeStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    OPEN = "OPEN", "Open"
+    CLOSED = "CLOSED", "Closed"
+    CANCELLED = "CANCELLED", "Cancelled"
+    REJECTED = "REJECTED", "Rejected"
+    EXPIRED = "EXPIRED", "Expired"
+
+
+class Trade(models.Model):
+    account = models.ForeignKey(
+        "prop_firm.PropFirmAccount", on_delete=models.PROTECT, related_name="trades"
+    )
+    asset = models.ForeignKey("core.Asset", on_delete=models.PROTECT, related_name="trades")
+    direction = models.CharField(max_length=5, choices=Direction.choices)
+    order_type = models.CharField(
+        max_length=10, choices=OrderType.choices, default=OrderType.MARKET
+    )
+    time_in_force = models.CharField(
+        max_length=3, choices=TimeInForce.choices, default=TimeInForce.GTC
+    )
+    status = models.CharField(
+        max_length=10, choices=TradeStatus.choices, default=TradeStatus.PENDING
+    )
+    quantity = models.DecimalField(**QUANTITY)
+    limit_price = models.DecimalField(**PRICE, null=True, blank=True)
+    stop_price = models.DecimalField(**PRICE, null=True, blank=True)
+    stop_triggered_at = models.DateTimeField(null=True, blank=True)
+    entry_price = models.DecimalField(**PRICE, null=True, blank=True)
+    entry_at = models.DateTimeField(null=True, blank=True)
+    exit_price = models.DecimalField(**PRICE, null=True, blank=True)
+    exit_at = models.DateTimeField(null=True, blank=True)
+    stop_loss = models.DecimalField(**PRICE, null=True, blank=True)
+    take_profit = models.DecimalField(**PRICE, null=True, blank=True)
+    commission = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="Total charged: entry and exit fills."
+    )
+    realized_pl = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Net of commission: what the trade added to B."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    split_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="splits",
+        help_text="The trade this one was split from by a partial close.",
+    )
+    notes = models.TextField(blank=True)
+    rejection_reason = models.TextField(blank=True)
+    client_order_id = models.CharField(max_length=64, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "client_order_id"],
+                condition=Q(client_order_id__isnull=False),
+                name="trade_client_order_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="trade_idempotency_key_unique",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="trade_quantity_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["status", "asset"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.direction} {self.quantity} {self.asset_id}"
+
+
+class LedgerKind(models.TextChoices):
+    DEPOSIT = "DEPOSIT", "Deposit (starting balance)"
+    REALIZED_PNL = "REALIZED_PNL", "Realised P&L"
+    COMMISSION = "COMMISSION", "Commission"
+    FEE = "FEE", "Fee"
+    PAYOUT = "PAYOUT", "Payout withdrawal"
+    PAYOUT_REVERSAL = "PAYOUT_REVERSAL", "Payout reversal"
+    ADJUSTMENT = "ADJUSTMENT", "Adjustment"
+
+
+class LedgerEntry(AppendOnlyModel):
+    """One movement of an account's balance. B is the sum of these, nothing else."""
+
+    account = models.ForeignKey(
+        "prop_firm.PropFirmAccount", on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    kind = models.CharField(max_length=16, choices=LedgerKind.choices)
+    amount = models.DecimalField(**MONEY)
+    balance_after = models.DecimalField(**MONEY)
+    trade = models.ForeignKey(
+        Trade, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    reference = models.CharField(max_length=64, blank=True, help_text="e.g. payout:12")
+    memo = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["account", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.kind} {self.amount}"

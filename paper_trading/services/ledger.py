@@ -1,0 +1,42 @@
+"""The money ledger: the only code that changes an account's balance."""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from alpacabackend.money import to_cents
+from paper_trading.models import LedgerEntry
+
+
+def ledger_post(
+    *,
+    account,
+    kind: str,
+    amount: Decimal,
+    trade=None,
+    reference: str = "",
+    memo: str = "",
+    created_by=None,
+) -> LedgerEntry:
+    """Moves B by `amount` (rounded half-even to cents) and writes the entry that explains it.
+
+    Invariant: balance == sum of entries. The caller holds the account row lock
+    (`select_for_update`) inside `transaction.atomic()`, so concurrent postings serialise.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "ledger_post must run inside transaction.atomic() with the account locked."
+        )
+    amount = to_cents(amount)
+    account.current_balance = to_cents(account.current_balance + amount)
+    account.save(update_fields=["current_balance", "updated_at"])
+    return LedgerEntry.objects.create(
+        account=account,
+        kind=kind,
+        amount=amount,
+        balance_after=account.current_balance,
+        trade=trade,
+        reference=reference,
+        memo=memo,
+        created_by=created_by,
+    )

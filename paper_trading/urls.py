@@ -1,0 +1,3 @@
+app_name = "paper_trading"
+
+urlpatterns: list = []

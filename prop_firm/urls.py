@@ -1,0 +1,3 @@
+app_name = "prop_firm"
+
+urlpatterns: list = []
