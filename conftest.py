@@ -1,26 +1,8 @@
-"""Test-wide setup: a fixed secret key, the embedded defaults, and shared fixtures."""
+"""Test-wide fixtures: personas (alice, bob, staff), authenticated clients, the real Redis."""
 
 import os
 
-# Tests run on the embedded defaults whatever the developer's shell or .env says.
-os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 30)
-for _name in (
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "REDIS_URL",
-    "STRIPE_SECRET_KEY",
-    "STRIPE_PUBLIC_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-    "APCA_API_KEY",
-    "APCA_API_SECRET_KEY",
-    "EMAIL_HOST",
-    "DB_NAME",
-):
-    os.environ[_name] = ""
-os.environ["DEBUG"] = "False"
-os.environ["SECURE_SSL_REDIRECT"] = "False"
-
-import pytest  # noqa: E402
+import pytest
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

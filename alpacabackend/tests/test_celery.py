@@ -1,0 +1,32 @@
+"""Celery against the real Redis: a worker picks the task up and answers."""
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from alpacabackend.celery import app, ping
+
+
+@pytest.mark.redis
+def test_a_real_worker_runs_a_task_through_redis(redis_url):
+    previous = dict(app.conf)
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=redis_url,
+        result_backend=redis_url,
+        broker_connection_retry_on_startup=False,
+    )
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            result = ping.delay()
+            assert result.get(timeout=15) == "pong"
+    finally:
+        app.conf.update(
+            task_always_eager=previous["task_always_eager"],
+            broker_url=previous["broker_url"],
+            result_backend=previous["result_backend"],
+        )
+
+
+def test_without_a_broker_tasks_run_in_process():
+    assert app.conf.task_always_eager is True
+    assert ping.delay().get() == "pong"

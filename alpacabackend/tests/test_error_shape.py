@@ -1,0 +1,77 @@
+"""Every error leaves in API.md's shape: {msg, detail, code[, errors]}."""
+
+import logging
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_error_shape(response, status, code):
+    assert response.status_code == status
+    body = response.json()
+    assert body["code"] == code
+    assert body["msg"] == body["detail"]
+    assert isinstance(body["msg"], str) and body["msg"]
+    return body
+
+
+def test_validation_error_names_the_first_failing_field(api_client):
+    response = api_client.post(
+        "/api/account/register/", {"email": "x@example.com", "name": "X"}, format="json"
+    )
+
+    body = assert_error_shape(response, 400, "VALIDATION_ERROR")
+    assert body["msg"].startswith("password: ")
+    assert body["errors"]["password"] == ["This field is required."]
+
+
+def test_malformed_json_is_a_400(api_client):
+    response = api_client.generic(
+        "POST", "/api/account/login/", "{not json", content_type="application/json"
+    )
+
+    assert_error_shape(response, 400, "PARSE_ERROR")
+
+
+def test_unauthenticated_is_a_401(api_client):
+    assert_error_shape(api_client.get("/api/account/profile/"), 401, "NOT_AUTHENTICATED")
+
+
+def test_unknown_url_is_a_404_in_the_error_shape(api_client):
+    assert_error_shape(api_client.get("/api/does-not-exist/"), 404, "NOT_FOUND")
+
+
+def test_wrong_method_is_a_405(client_for, alice):
+    response = client_for(alice).delete("/api/account/profile/")
+
+    assert_error_shape(response, 405, "METHOD_NOT_ALLOWED")
+
+
+def test_throttled_is_a_429_with_retry_after(api_client, db):
+    for _ in range(5):
+        api_client.post("/api/account/login/", {"email": "a@example.com", "password": "x"})
+
+    response = api_client.post("/api/account/login/", {"email": "a@example.com", "password": "x"})
+
+    assert_error_shape(response, 429, "THROTTLED")
+    assert response.has_header("Retry-After")
+
+
+@pytest.mark.urls("alpacabackend.tests.urls_failing")
+def test_unexpected_error_is_a_generic_500_logged_with_the_request_id(api_client, caplog):
+    with caplog.at_level(logging.ERROR, logger="alpacabackend.errors"):
+        response = api_client.get("/api/test/explode/", HTTP_X_REQUEST_ID="req-123")
+
+    body = assert_error_shape(response, 500, "SERVER_ERROR")
+    assert body["request_id"] == "req-123"
+    assert "hunter2" not in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    assert response["X-Request-ID"] == "req-123"
+    assert any(getattr(r, "request_id", None) == "req-123" for r in caplog.records)
+
+
+def test_every_response_carries_a_request_id(api_client):
+    response = api_client.get("/api/health/")
+
+    assert len(response["X-Request-ID"]) == 32

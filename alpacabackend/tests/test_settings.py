@@ -1,0 +1,67 @@
+"""The settings refuse unsafe production starts and pass Django's deployment checklist."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DEBUG": "False",
+    "DJANGO_SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuv",
+    "ALLOWED_HOSTS": "firm.example.com",
+    "SECURE_PROXY_SSL_HEADER": "true",
+}
+
+
+def manage(*args, env_overrides):
+    # A clean environment: the test process's own settings variables must not leak in.
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_server_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = manage("check", env_overrides={"DEBUG": "False"})
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_deployment_checklist_is_clean_with_production_variables():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_api_schema_generates_without_warnings(tmp_path):
+    result = manage(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(tmp_path / "schema.yml"),
+        env_overrides={"DEBUG": "True"},
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "/api/account/login/" in (tmp_path / "schema.yml").read_text()
+
+
+def test_schema_and_docs_are_served(api_client, db):
+    assert api_client.get("/api/schema/").status_code == 200
+    docs = api_client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content
+    assert b"cdn.jsdelivr" not in docs.content
