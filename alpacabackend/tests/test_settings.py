@@ -65,3 +65,54 @@ def test_schema_and_docs_are_served(api_client, db):
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
     assert b"cdn.jsdelivr" not in docs.content
+
+
+def setting_values(expression: str, env_overrides: dict) -> str:
+    result = manage(
+        "shell",
+        "-c",
+        f"from django.conf import settings as s; print({expression})",
+        env_overrides={"DEBUG": "True", **env_overrides},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_nothing_configured_means_sqlite_memory_cache_and_eager_celery():
+    out = setting_values(
+        "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND",
+        {"SQLITE_PATH": "/tmp/unused.sqlite3"},
+    )
+
+    assert "sqlite3" in out
+    assert "LocMemCache" in out
+    assert "True" in out
+    assert "console" in out
+
+
+def test_database_url_wins_over_the_seed_db_variables():
+    out = setting_values(
+        "s.DATABASES['default']['NAME'], s.DATABASES['default']['ENGINE']",
+        {"DATABASE_URL": "postgres://u@db.example.com:5432/from_url", "DB_NAME": "from_db_name"},
+    )
+
+    assert "from_url" in out and "postgresql" in out
+
+
+def test_seed_db_variables_select_postgresql():
+    out = setting_values(
+        "s.DATABASES['default']['NAME'], s.DATABASES['default']['HOST']",
+        {"DB_NAME": "propfirm_db", "DB_HOST": "db.internal"},
+    )
+
+    assert out == "propfirm_db db.internal"
+
+
+def test_a_redis_broker_switches_celery_and_the_cache_to_redis():
+    out = setting_values(
+        "s.CELERY_TASK_ALWAYS_EAGER, s.CACHES['default']['BACKEND']",
+        {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/3"},
+    )
+
+    assert out == "False django.core.cache.backends.redis.RedisCache"
