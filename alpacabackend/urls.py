@@ -12,7 +12,10 @@ urlpatterns = [
     path("api/account/", include("account.urls")),
     path("api/core/", include("core.urls")),
     path("api/paper-trading/", include("paper_trading.urls")),
+    path("api/prop-firm/", include("prop_firm.payments.urls")),
     path("api/prop-firm/", include("prop_firm.urls")),
+    # The local payment gateway's own checkout page (embedded default, no Stripe needed).
+    path("payments/local/", include("prop_firm.payments.local_urls")),
 ]
 
 handler404 = "alpacabackend.api.errors.json_404"
