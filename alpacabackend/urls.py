@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/core/", include("core.urls")),
     path("api/paper-trading/", include("paper_trading.urls")),
     path("api/prop-firm/", include("prop_firm.payments.urls")),
+    path("api/prop-firm/", include("prop_firm.payouts.urls")),
+    path("api/prop-firm/", include("prop_firm.admin_api.urls")),
     path("api/prop-firm/", include("prop_firm.urls")),
     # The local payment gateway's own checkout page (embedded default, no Stripe needed).
     path("payments/local/", include("prop_firm.payments.local_urls")),
