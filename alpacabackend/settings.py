@@ -216,6 +216,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"AccountStatusEnum": "prop_firm.models.AccountStatus"},
 }
 
 # --- CORS and CSRF --------------------------------------------------------------------------
@@ -308,6 +309,23 @@ MARKET_DATA_MAX_QUOTE_AGE = env_int("MARKET_DATA_MAX_QUOTE_AGE", 60)
 
 PROP_TRADING_DAY_TZ = env("PROP_TRADING_DAY_TZ", "America/New_York")
 PROP_TRADING_DAY_RESET = env("PROP_TRADING_DAY_RESET", "17:00")
+PROP_RULE_SWEEP_SECONDS = env_int("PROP_RULE_SWEEP_SECONDS", 5)
+PROP_RULE_SWEEP_CHUNK = env_int("PROP_RULE_SWEEP_CHUNK", 1000)
+PROP_EQUITY_SNAPSHOT_MINUTES = env_int("PROP_EQUITY_SNAPSHOT_MINUTES", 60)
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "prop-firm-rule-sweep": {
+            "task": "prop_firm.rule_sweep",
+            "schedule": float(PROP_RULE_SWEEP_SECONDS),
+            # A sweep that could not start before the next one is due is skipped, not queued.
+            "options": {"expires": PROP_RULE_SWEEP_SECONDS},
+        },
+        # Every minute rather than a cron at the reset time: it acts only when the trading day
+        # key changes and never snapshots twice, so late runs and DST changes stay correct.
+        "prop-firm-daily-reset": {"task": "prop_firm.daily_reset", "schedule": 60.0},
+    }
+)
 
 # --- Logging --------------------------------------------------------------------------------
 

@@ -186,7 +186,15 @@ class PropFirmAccount(models.Model):
     max_loss_floor = models.DecimalField(
         **MONEY, default=Decimal("0"), help_text="F_t; never decreases."
     )
-    last_marked_at = models.DateTimeField(null=True, blank=True)
+    last_marked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the marks above last changed."
+    )
+    equity_snapshot_at = models.DateTimeField(
+        null=True, blank=True, help_text="Instant of the last EquitySnapshot."
+    )
+    # Day keys of the last 80% warning per rule: one warning per rule per day.
+    daily_loss_warned_day = models.DateField(null=True, blank=True)
+    max_loss_warned_day = models.DateField(null=True, blank=True)
 
     trading_days = models.PositiveIntegerField(default=0)
     first_fill_at = models.DateTimeField(null=True, blank=True)
@@ -304,3 +312,29 @@ class RuleViolation(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.violation_type}"
+
+
+class EquitySnapshot(models.Model):
+    """A point of the equity curve: B and E of an account at one instant.
+
+    Written at activation (B0) and by the rule sweep at most once per account per
+    PROP_EQUITY_SNAPSHOT_MINUTES; the API's `equity_curve` buckets them by day or hour.
+    """
+
+    account = models.ForeignKey(
+        PropFirmAccount, on_delete=models.CASCADE, related_name="equity_snapshots"
+    )
+    at = models.DateTimeField()
+    balance = models.DecimalField(**MONEY)
+    equity = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["account", "at"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "at"], name="equity_snapshot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.at:%Y-%m-%d %H:%M} {self.equity}"
+
+

@@ -6,7 +6,13 @@ soft rules (pre-trade) and hard rules and objectives (post-trade).
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from alpacabackend.api.errors import StateConflict
+from core.quotes import quotes_get
+from prop_firm import rules
+from prop_firm.services import rule_engine
+from prop_firm.services.stages import account_rules
 
 
 class TradeRejected(StateConflict):
@@ -17,19 +23,55 @@ class TradeRejected(StateConflict):
 
 
 def check_order(
-    *, account, asset, direction: str, quantity: Decimal, price: Decimal, reduces_position: bool,
+    *,
+    account,
+    asset,
+    direction: str,
+    quantity: Decimal,
+    price: Decimal,
+    reduces_position: bool,
 ) -> None:
-    """Raises TradeRejected (code ACCOUNT_NOT_TRADABLE, POSITION_SIZE, BUYING_POWER, ...) when
-    the order may not be filled. `price` is the server's estimate of the fill price; the
-    account row is locked by the caller."""
+    """Raises TradeRejected (code ACCOUNT_NOT_TRADABLE, ASSET_NOT_TRADABLE, SHORT_NOT_ALLOWED,
+    POSITION_SIZE, BUYING_POWER) when the order may not be filled (RULES.md 5 to 8).
+    `price` is the server's estimate of the fill price; the account row is locked by the
+    caller. An order that reduces a position lowers the risk: only the status is checked."""
     if account.status != "ACTIVE":
         raise TradeRejected(
             f"Account {account.account_number} is {account.status.lower()} and cannot trade.",
             code="ACCOUNT_NOT_TRADABLE",
             status_code=409,
         )
+    if not reduces_position:
+        if not asset.is_tradable:
+            raise TradeRejected(
+                f"{asset.symbol} is not tradable at the moment.", code="ASSET_NOT_TRADABLE"
+            )
+        if direction == rules.SHORT and not asset.shortable:
+            raise TradeRejected(f"{asset.symbol} cannot be sold short.", code="SHORT_NOT_ALLOWED")
+    snapshot = rule_engine.account_snapshot_load(account=account)
+    quotes = quotes_get(sorted(snapshot.symbols | {asset.symbol}))
+    rejection = rules.check_order(
+        account_rules(account),
+        snapshot.state,
+        rule_engine.rule_quotes(quotes),
+        rules.Order(
+            symbol=asset.symbol,
+            direction=direction,
+            quantity=quantity,
+            price=price,
+            reduces_position=reduces_position,
+        ),
+    )
+    if rejection is not None:
+        raise TradeRejected(
+            rejection.message,
+            code=rejection.code,
+            status_code=409 if rejection.code == rules.ACCOUNT_NOT_TRADABLE else 400,
+        )
 
 
 def after_fill(*, account, trade) -> None:
     """Runs inside the fill's transaction, with the account locked, after every fill or close:
-    hard rules and objectives are evaluated at once (a breach is handled before the response)."""
+    fill days and marks are updated, hard rules and objectives evaluated at once (a breach is
+    liquidated and a passed stage continued before the response)."""
+    rule_engine.account_check_locked(account=account, now=timezone.now())

@@ -1,0 +1,97 @@
+"""A plan's stages: evaluation phases 1..n, then FUNDED; and their rule parameters."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from prop_firm import rules
+from prop_firm.models import AccountStage, PropFirmPlan
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    stage: str
+    phase: int
+    profit_target: Decimal | None
+    min_trading_days: int
+    name: str
+
+
+def plan_stages(plan: PropFirmPlan, phases=None) -> list[Stage]:
+    """Every stage of a plan in order. `phases` are the plan's PlanPhase rows when the
+    caller already has them (the sweep loads them once for every plan)."""
+    if phases is None:
+        phases = list(plan.extra_phases.all())
+    if plan.plan_type == "INSTANT":
+        return [Stage(AccountStage.FUNDED, 1, None, 0, "Funded")]
+    stages = [
+        Stage(AccountStage.EVALUATION, 1, plan.profit_target, plan.min_trading_days, "Phase 1")
+    ]
+    for phase in sorted(phases, key=lambda p: p.number):
+        stages.append(
+            Stage(
+                AccountStage.EVALUATION,
+                phase.number,
+                phase.profit_target,
+                phase.min_trading_days,
+                phase.name or f"Phase {phase.number}",
+            )
+        )
+    stages.append(Stage(AccountStage.FUNDED, len(stages) + 1, None, 0, "Funded"))
+    return stages
+
+
+def current_stage(plan: PropFirmPlan, *, stage: str, phase: int, phases=None) -> Stage:
+    stages = plan_stages(plan, phases)
+    if stage == AccountStage.FUNDED:
+        return stages[-1]
+    for candidate in stages:
+        if candidate.stage == stage and candidate.phase == phase:
+            return candidate
+    raise ValueError(f"Plan {plan.pk} has no {stage} phase {phase}.")
+
+
+def next_stage(plan: PropFirmPlan, *, stage: str, phase: int, phases=None) -> Stage | None:
+    stages = plan_stages(plan, phases)
+    if stage == AccountStage.FUNDED:
+        return None
+    for index, candidate in enumerate(stages):
+        if candidate.stage == stage and candidate.phase == phase:
+            return stages[index + 1] if index + 1 < len(stages) else None
+    return None
+
+
+def stage_rules(plan: PropFirmPlan, *, stage: str, phase: int, phases=None) -> rules.PlanRules:
+    """The pure engine's parameters for one stage of a plan."""
+    current = current_stage(plan, stage=stage, phase=phase, phases=phases)
+    return rules.PlanRules(
+        starting_balance=plan.starting_balance,
+        max_daily_loss=plan.max_daily_loss,
+        max_total_loss=plan.max_total_loss,
+        profit_target=current.profit_target,
+        min_trading_days=current.min_trading_days,
+        max_position_size=plan.max_position_size,
+        max_leverage=plan.max_leverage,
+        daily_loss_basis=plan.daily_loss_basis,
+        drawdown_mode=plan.drawdown_mode,
+        drawdown_lock_at_start=plan.drawdown_lock_at_start,
+        consistency_pct=plan.consistency_pct,
+        max_inactive_days=plan.max_inactive_days,
+        # The time limit is the evaluation's: a funded stage has no target and no limit.
+        max_stage_days=plan.max_stage_days if current.profit_target is not None else None,
+    )
+
+
+def account_rules(account, phases=None) -> rules.PlanRules:
+    return stage_rules(account.plan, stage=account.stage, phase=account.phase, phases=phases)
+
+
+def floor_rules(plan: PropFirmPlan) -> rules.PlanRules:
+    """The plan's loss rules alone (the same for every stage): for floors from stored marks."""
+    return rules.PlanRules(
+        starting_balance=plan.starting_balance,
+        max_daily_loss=plan.max_daily_loss,
+        max_total_loss=plan.max_total_loss,
+        daily_loss_basis=plan.daily_loss_basis,
+        drawdown_mode=plan.drawdown_mode,
+        drawdown_lock_at_start=plan.drawdown_lock_at_start,
+    )
