@@ -23,7 +23,8 @@ load_dotenv(BASE_DIR / ".env", override=False)
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    """The variable's value; unset or empty means the default."""
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -216,7 +217,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"AccountStatusEnum": "prop_firm.models.AccountStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "AccountStatusEnum": "prop_firm.models.AccountStatus",
+        "TradeStatusEnum": "paper_trading.models.TradeStatus",
+    },
 }
 
 # --- CORS and CSRF --------------------------------------------------------------------------
@@ -304,6 +308,21 @@ APCA_DATA_FEED = env("APCA_DATA_FEED", "iex")
 MARKET_DATA_PROVIDER = env("MARKET_DATA_PROVIDER", "auto")
 SIMULATED_MARKET_HOURS = env("SIMULATED_MARKET_HOURS", "always")
 MARKET_DATA_MAX_QUOTE_AGE = env_int("MARKET_DATA_MAX_QUOTE_AGE", 60)
+
+# --- Paper trading fills -------------------------------------------------------------------
+# Market fills at the quote's ask (buy) or bid (sell), moved against the trader by the slippage.
+
+PAPER_SLIPPAGE_BPS = env("PAPER_SLIPPAGE_BPS", "2")
+PAPER_COMMISSION_PER_SHARE = env("PAPER_COMMISSION_PER_SHARE", "0.005")
+PAPER_COMMISSION_MIN = env("PAPER_COMMISSION_MIN", "1")
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Fallback for order matching when no quote stream runs (the stream matches on ticks).
+        "paper-orders-match": {"task": "paper_trading.orders_match", "schedule": 10.0},
+        "paper-orders-expire": {"task": "paper_trading.orders_expire", "schedule": 60.0},
+    }
+)
 
 # --- Prop firm rules ------------------------------------------------------------------------
 

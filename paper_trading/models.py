@@ -39,6 +39,13 @@ class TradeStatus(models.TextChoices):
     EXPIRED = "EXPIRED", "Expired"
 
 
+class CloseReason(models.TextChoices):
+    MANUAL = "MANUAL", "Closed by the trader"
+    STOP_LOSS = "STOP_LOSS", "Stop-loss"
+    TAKE_PROFIT = "TAKE_PROFIT", "Take-profit"
+    LIQUIDATION = "LIQUIDATION", "Liquidated"
+
+
 class Trade(models.Model):
     account = models.ForeignKey(
         "prop_firm.PropFirmAccount", on_delete=models.PROTECT, related_name="trades"
@@ -62,6 +69,7 @@ class Trade(models.Model):
     entry_at = models.DateTimeField(null=True, blank=True)
     exit_price = models.DecimalField(**PRICE, null=True, blank=True)
     exit_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=12, choices=CloseReason.choices, blank=True)
     stop_loss = models.DecimalField(**PRICE, null=True, blank=True)
     take_profit = models.DecimalField(**PRICE, null=True, blank=True)
     commission = models.DecimalField(
@@ -80,7 +88,9 @@ class Trade(models.Model):
         help_text="The trade this one was split from by a partial close.",
     )
     notes = models.TextField(blank=True)
-    rejection_reason = models.TextField(blank=True)
+    rejection_reason = models.TextField(
+        blank=True, help_text="Why the system rejected, expired or cancelled the order."
+    )
     client_order_id = models.CharField(max_length=64, null=True, blank=True)
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,6 +110,16 @@ class Trade(models.Model):
                 name="trade_idempotency_key_unique",
             ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="trade_quantity_positive"),
+            # A filled trade always knows its entry; a closed one its exit and its result.
+            models.CheckConstraint(
+                condition=~Q(status__in=["OPEN", "CLOSED"]) | Q(entry_price__isnull=False),
+                name="trade_filled_has_entry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="CLOSED")
+                | (Q(exit_price__isnull=False) & Q(realized_pl__isnull=False)),
+                name="trade_closed_has_exit",
+            ),
         ]
         indexes = [
             models.Index(fields=["account", "status"]),

@@ -1,0 +1,217 @@
+"""Input parsing and output shapes of the paper trading API (API.md "paper_trading").
+
+No business rules here: inputs are parsed and normalised, the services decide.
+"""
+
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from paper_trading.models import Direction, OrderType, TimeInForce, Trade, TradeStatus
+from paper_trading.selectors import trade_valuation
+
+_PRICE = {"max_digits": 20, "decimal_places": 6}
+_PRICE_STEP = Decimal("0.000001")
+_CENT = Decimal("0.01")
+
+
+class NormalisedChoiceField(serializers.ChoiceField):
+    """A choice accepted in any case, with '-' or ' ' for '_' ("stop-limit" → STOP_LIMIT)."""
+
+    def __init__(self, *args, lower: bool = False, **kwargs):
+        self.lower = lower
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip().replace("-", "_").replace(" ", "_")
+            data = data.lower() if self.lower else data.upper()
+        return super().to_internal_value(data)
+
+
+def _price_field(**kwargs):
+    return serializers.DecimalField(**_PRICE, required=False, allow_null=True, **kwargs)
+
+
+_IGNORED = "Ignored: fills and valuations use the server's quotes."
+
+
+class TradePlaceInput(serializers.Serializer):
+    """Both shapes the web app sends: `{asset, direction, ...}` or `{symbol, side, ...}`."""
+
+    account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    asset = serializers.CharField(
+        required=False, max_length=32, help_text="Asset id or symbol (or send `symbol`)."
+    )
+    symbol = serializers.CharField(required=False, max_length=32)
+    direction = NormalisedChoiceField(choices=Direction.choices, required=False)
+    side = NormalisedChoiceField(
+        choices=["buy", "sell"],
+        lower=True,
+        required=False,
+        help_text="buy opens a LONG, sell opens a SHORT.",
+    )
+    quantity = serializers.DecimalField(**_PRICE)
+    order_type = NormalisedChoiceField(choices=OrderType.choices, default=OrderType.MARKET)
+    time_in_force = NormalisedChoiceField(choices=TimeInForce.choices, default=TimeInForce.GTC)
+    limit_price = _price_field()
+    stop_price = _price_field()
+    stop_loss = _price_field()
+    take_profit = _price_field()
+    target_price = _price_field(help_text="Same as take_profit.")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    client_order_id = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64
+    )
+    entry_price = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text=_IGNORED
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("asset") and not attrs.get("symbol"):
+            raise serializers.ValidationError({"symbol": ["Send the symbol (or asset) to trade."]})
+        from_side = {"buy": Direction.LONG, "sell": Direction.SHORT}.get(attrs.get("side"))
+        direction = attrs.get("direction")
+        if direction and from_side and direction != from_side:
+            raise serializers.ValidationError(
+                {"side": [f"side {attrs['side']} contradicts direction {direction}."]}
+            )
+        if not (direction or from_side):
+            raise serializers.ValidationError({"direction": ["Send direction or side."]})
+        attrs["direction"] = direction or from_side
+        if attrs.get("take_profit") is None and attrs.get("target_price") is not None:
+            attrs["take_profit"] = attrs["target_price"]
+        attrs.pop("entry_price", None)
+        attrs["client_order_id"] = attrs.get("client_order_id") or None
+        return attrs
+
+
+class TradeUpdateInput(serializers.Serializer):
+    stop_loss = _price_field(help_text="null clears it.")
+    take_profit = _price_field(help_text="null clears it.")
+    target_price = _price_field(help_text="Same as take_profit.")
+    limit_price = _price_field(help_text="A pending order's limit.")
+    stop_price = _price_field(help_text="A pending order's stop.")
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate(self, attrs):
+        if "target_price" in attrs:
+            target = attrs.pop("target_price")
+            attrs.setdefault("take_profit", target)
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
+
+
+class TradeCloseInput(serializers.Serializer):
+    quantity = serializers.DecimalField(
+        **_PRICE, required=False, allow_null=True, help_text="Part to close; all when absent."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    exit_price = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text=_IGNORED
+    )
+
+
+class TradeCancelInput(serializers.Serializer):
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class TradeListQuery(serializers.Serializer):
+    account_id = serializers.IntegerField(required=False, min_value=1)
+    status = NormalisedChoiceField(choices=TradeStatus.choices, required=False)
+    asset = serializers.CharField(required=False, max_length=32, help_text="Asset id or symbol.")
+    symbol = serializers.CharField(required=False, max_length=32)
+
+
+class AccountQuery(serializers.Serializer):
+    account_id = serializers.IntegerField(required=False, min_value=1)
+
+
+def _fmt(value: Decimal | None, step: Decimal) -> str | None:
+    return None if value is None else str(value.quantize(step))
+
+
+class TradeOutput(serializers.ModelSerializer):
+    """API.md's trade object. Valuations use `context["quotes"]` (symbol → quote)."""
+
+    account_number = serializers.CharField(source="account.account_number", read_only=True)
+    asset_symbol = serializers.CharField(source="asset.symbol", read_only=True)
+    asset_name = serializers.CharField(source="asset.name", read_only=True)
+    entry_time = serializers.DateTimeField(source="entry_at", read_only=True, allow_null=True)
+    target_price = serializers.DecimalField(
+        source="take_profit", **_PRICE, read_only=True, allow_null=True
+    )
+    entry_cost = serializers.SerializerMethodField()
+    current_price = serializers.SerializerMethodField()
+    current_value = serializers.SerializerMethodField()
+    unrealized_pl = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Trade
+        fields = [
+            "id", "account", "account_number", "asset", "asset_symbol", "asset_name",
+            "direction", "order_type", "time_in_force", "status", "quantity", "limit_price",
+            "stop_price", "stop_triggered_at", "entry_price", "entry_at", "entry_time",
+            "entry_cost", "current_price", "current_value", "unrealized_pl", "realized_pl",
+            "exit_price", "exit_at", "close_reason", "stop_loss", "take_profit",
+            "target_price", "commission", "notes", "rejection_reason", "client_order_id",
+            "expires_at", "split_from", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _valuation(self, trade: Trade):
+        cache = self.context.setdefault("_valuations", {})
+        if trade.pk not in cache:
+            quote = self.context.get("quotes", {}).get(trade.asset.symbol)
+            cache[trade.pk] = trade_valuation(trade, quote)
+        return cache[trade.pk]
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_entry_cost(self, trade: Trade) -> str | None:
+        if trade.entry_price is None:
+            return None
+        return _fmt(trade.entry_price * trade.quantity, _CENT)
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_current_price(self, trade: Trade) -> str | None:
+        return _fmt(self._valuation(trade).current_price, _PRICE_STEP)
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_current_value(self, trade: Trade) -> str | None:
+        return _fmt(self._valuation(trade).current_value, _CENT)
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_unrealized_pl(self, trade: Trade) -> str | None:
+        return _fmt(self._valuation(trade).unrealized_pl, _CENT)
+
+
+class PositionOutput(serializers.Serializer):
+    symbol = serializers.CharField()
+    asset = serializers.IntegerField(help_text="Asset id.")
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    quantity = serializers.DecimalField(**_PRICE)
+    avg_entry_price = serializers.DecimalField(**_PRICE)
+    current_price = serializers.DecimalField(**_PRICE, allow_null=True)
+    market_value = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    unrealized_pl = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+
+
+class TradeEnvelope(serializers.Serializer):
+    msg = serializers.CharField()
+    data = TradeOutput()
+
+
+class TradeListEnvelope(serializers.Serializer):
+    msg = serializers.CharField()
+    data = TradeOutput(many=True)
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class PositionListEnvelope(serializers.Serializer):
+    msg = serializers.CharField()
+    data = PositionOutput(many=True)

@@ -1,0 +1,198 @@
+"""Paper trading endpoints (API.md "paper_trading"): parse, call one service or selector, shape.
+
+Every endpoint is scoped to the requesting trader: another trader's account or trade is a 404.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alpacabackend.api.errors import InvalidInput
+from alpacabackend.api.pagination import WrappedListPagination
+from alpacabackend.api.responses import wrapped
+from core.quotes import quotes_get
+from paper_trading import selectors
+from paper_trading.api import serializers as s
+from paper_trading.models import TradeStatus
+from paper_trading.services import trades as trade_services
+
+_IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A retried request with the same key returns the first result.",
+)
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 128:
+        raise InvalidInput(
+            "Idempotency-Key: Use at most 128 characters.", code="INVALID_IDEMPOTENCY_KEY"
+        )
+    return key or None
+
+
+def _quotes_for(trades) -> dict:
+    """The cached quotes of the open trades' symbols: one cache read, no query."""
+    symbols = {t.asset.symbol for t in trades if t.status == TradeStatus.OPEN}
+    return quotes_get(symbols) if symbols else {}
+
+
+def _trade_data(trade) -> dict:
+    return s.TradeOutput(trade, context={"quotes": _quotes_for([trade])}).data
+
+
+class TradeListCreateView(APIView):
+    @extend_schema(
+        operation_id="paper_trading_trades_list",
+        parameters=[
+            s.TradeListQuery,
+            OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (with offset)."),
+            OpenApiParameter("offset", OpenApiTypes.INT, description="First result's index."),
+            OpenApiParameter("page", OpenApiTypes.INT, description="Page number."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Page size."),
+        ],
+        responses={200: s.TradeListEnvelope},
+    )
+    def get(self, request):
+        query = s.TradeListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        account_id = params.get("account_id")
+        if account_id is not None:
+            selectors.account_get(user=request.user, account_id=account_id)
+        trades = selectors.trade_list(
+            user=request.user,
+            account_id=account_id,
+            status=params.get("status"),
+            asset=params.get("asset"),
+            symbol=params.get("symbol"),
+        )
+        paginator = WrappedListPagination()
+        paginator.msg = "Trades retrieved."
+        page = paginator.paginate_queryset(trades, request, view=self)
+        data = s.TradeOutput(page, many=True, context={"quotes": _quotes_for(page)}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="paper_trading_trades_create",
+        request=s.TradePlaceInput,
+        parameters=[_IDEMPOTENCY_KEY],
+        responses={201: s.TradeEnvelope},
+    )
+    def post(self, request):
+        payload = s.TradePlaceInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        order = payload.validated_data
+        account = selectors.account_for_trading(
+            user=request.user, account_id=order.get("account_id")
+        )
+        asset = selectors.asset_for_order(asset=order.get("asset"), symbol=order.get("symbol"))
+        trade = trade_services.trade_place(
+            account=account,
+            asset=asset,
+            direction=order["direction"],
+            quantity=order["quantity"],
+            order_type=order["order_type"],
+            time_in_force=order["time_in_force"],
+            limit_price=order.get("limit_price"),
+            stop_price=order.get("stop_price"),
+            stop_loss=order.get("stop_loss"),
+            take_profit=order.get("take_profit"),
+            notes=order["notes"],
+            client_order_id=order["client_order_id"],
+            idempotency_key=_idempotency_key(request),
+            user=request.user,
+        )
+        msg = "Order filled." if trade.status == TradeStatus.OPEN else "Order placed."
+        if trade.status not in (TradeStatus.OPEN, TradeStatus.PENDING):
+            msg = f"Order already {trade.status.lower()}."
+        return wrapped(_trade_data(trade), msg, status=status.HTTP_201_CREATED)
+
+
+class TradeDetailView(APIView):
+    @extend_schema(operation_id="paper_trading_trades_retrieve", responses={200: s.TradeEnvelope})
+    def get(self, request, trade_id: int):
+        trade = selectors.trade_get(user=request.user, trade_id=trade_id)
+        return wrapped(_trade_data(trade), "Trade retrieved.")
+
+    @extend_schema(
+        operation_id="paper_trading_trades_update",
+        request=s.TradeUpdateInput,
+        responses={200: s.TradeEnvelope},
+    )
+    def patch(self, request, trade_id: int):
+        trade = selectors.trade_get(user=request.user, trade_id=trade_id)
+        payload = s.TradeUpdateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        trade = trade_services.trade_update(
+            trade=trade, changes=payload.validated_data, user=request.user
+        )
+        return wrapped(_trade_data(trade), "Trade updated.")
+
+    @extend_schema(operation_id="paper_trading_trades_destroy", responses={204: None})
+    def delete(self, request, trade_id: int):
+        trade = selectors.trade_get(user=request.user, trade_id=trade_id)
+        trade_services.trade_cancel(trade=trade, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TradeCloseView(APIView):
+    @extend_schema(
+        operation_id="paper_trading_trades_close",
+        request=s.TradeCloseInput,
+        parameters=[_IDEMPOTENCY_KEY],
+        responses={200: s.TradeEnvelope},
+    )
+    def post(self, request, trade_id: int):
+        trade = selectors.trade_get(user=request.user, trade_id=trade_id)
+        payload = s.TradeCloseInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        closed = trade_services.trade_close(
+            trade=trade,
+            quantity=payload.validated_data.get("quantity"),
+            notes=payload.validated_data["notes"],
+            user=request.user,
+            idempotency_key=_idempotency_key(request),
+        )
+        msg = "Trade closed." if closed.pk == trade.pk else "Trade partially closed."
+        return wrapped(_trade_data(closed), msg)
+
+
+class TradeCancelView(APIView):
+    @extend_schema(
+        operation_id="paper_trading_trades_cancel",
+        request=s.TradeCancelInput,
+        responses={200: s.TradeEnvelope},
+    )
+    def post(self, request, trade_id: int):
+        trade = selectors.trade_get(user=request.user, trade_id=trade_id)
+        payload = s.TradeCancelInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        trade = trade_services.trade_cancel(
+            trade=trade, notes=payload.validated_data["notes"], user=request.user
+        )
+        return wrapped(_trade_data(trade), "Order cancelled.")
+
+
+class PositionListView(APIView):
+    @extend_schema(
+        operation_id="paper_trading_positions_list",
+        parameters=[s.AccountQuery],
+        responses={200: s.PositionListEnvelope},
+    )
+    def get(self, request):
+        query = s.AccountQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        account_id = query.validated_data.get("account_id")
+        if account_id is not None:
+            account = selectors.account_get(user=request.user, account_id=account_id)
+        else:
+            account = selectors.account_latest_active(user=request.user)
+        positions = selectors.account_positions(account=account) if account else []
+        data = s.PositionOutput(positions, many=True).data
+        return wrapped(data, "Positions retrieved.")

@@ -1,0 +1,219 @@
+"""Reads for the API, the admin and the prop firm's rule sweep. Set-based: one query each.
+
+Valuations use the latest cached quote whatever its age (a stale price is shown, never used
+to fill); the liquidation price is the bid for a long, the ask for a short, last otherwise.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from alpacabackend.api.errors import InvalidInput, NotFound
+from alpacabackend.money import to_cents
+from core.models import Asset
+from core.quotes import quotes_get
+from paper_trading.models import Trade, TradeStatus
+from paper_trading.services import fills
+from prop_firm.models import AccountStatus, PropFirmAccount
+from prop_firm.rules import PositionState
+
+_ZERO = Decimal(0)
+
+
+def account_for_trading(*, user, account_id: int | None = None) -> PropFirmAccount:
+    """The account an order goes to: the given one if it is the user's (else 404), or the
+    user's most recently created ACTIVE account (none: 400 NO_ACTIVE_ACCOUNT)."""
+    if account_id is not None:
+        return account_get(user=user, account_id=account_id)
+    account = account_latest_active(user=user)
+    if account is None:
+        raise InvalidInput(
+            "You have no active account to trade with. Buy a challenge or pick an account.",
+            code="NO_ACTIVE_ACCOUNT",
+        )
+    return account
+
+
+def asset_for_order(*, asset: str | None = None, symbol: str | None = None) -> Asset:
+    """The asset an order names: `symbol`, or `asset` as an id or a symbol (400 UNKNOWN_SYMBOL)."""
+    field = "symbol" if symbol else "asset"
+    value = str(symbol or asset or "").strip()
+    if field == "asset" and value.isdigit():
+        found = Asset.objects.filter(pk=int(value)).first()
+    else:
+        found = Asset.objects.filter(symbol__iexact=value).order_by("asset_class", "id").first()
+    if found is None:
+        message = f"Unknown symbol {value!r}."
+        raise InvalidInput(f"{field}: {message}", code="UNKNOWN_SYMBOL", errors={field: [message]})
+    return found
+
+
+def account_latest_active(*, user) -> PropFirmAccount | None:
+    return (
+        PropFirmAccount.objects.filter(user=user, status=AccountStatus.ACTIVE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def account_get(*, user, account_id: int) -> PropFirmAccount:
+    account = PropFirmAccount.objects.filter(user=user, pk=account_id).first()
+    if account is None:
+        raise NotFound("Account not found.")
+    return account
+
+
+def trade_list(
+    *,
+    user,
+    account_id: int | None = None,
+    status: str | None = None,
+    asset: str | None = None,
+    symbol: str | None = None,
+) -> QuerySet[Trade]:
+    """The user's trades, newest first, with what the API shows joined in. `asset` is an
+    asset id or a symbol."""
+    trades = Trade.objects.filter(account__user=user).select_related("account", "asset")
+    if account_id is not None:
+        trades = trades.filter(account_id=account_id)
+    if status:
+        trades = trades.filter(status=status)
+    if asset:
+        asset = asset.strip()
+        if asset.isdigit():
+            trades = trades.filter(asset_id=int(asset))
+        else:
+            trades = trades.filter(asset__symbol__iexact=asset)
+    if symbol:
+        trades = trades.filter(asset__symbol__iexact=symbol)
+    return trades.order_by("-created_at", "-id")
+
+
+def trade_get(*, user, trade_id: int) -> Trade:
+    """One of the user's trades; another user's trade is 404, as if it did not exist."""
+    trade = (
+        Trade.objects.select_related("account", "asset")
+        .filter(pk=trade_id, account__user=user)
+        .first()
+    )
+    if trade is None:
+        raise NotFound("Trade not found.")
+    return trade
+
+
+@dataclass(frozen=True, slots=True)
+class Valuation:
+    current_price: Decimal | None
+    current_value: Decimal | None
+    unrealized_pl: Decimal | None
+
+
+def trade_valuation(trade: Trade, quote) -> Valuation:
+    """An open trade at its liquidation price (unrealised P&L net of the entry commission);
+    a closed trade at its exit; anything else has no value."""
+    if trade.status == TradeStatus.CLOSED:
+        return Valuation(trade.exit_price, to_cents(trade.quantity * trade.exit_price), None)
+    if trade.status != TradeStatus.OPEN:
+        return Valuation(None, None, None)
+    price = fills.liquidation_price(trade.direction, quote)
+    if price is None:
+        return Valuation(None, None, None)
+    gross = fills.gross_pl(
+        direction=trade.direction,
+        entry_price=trade.entry_price,
+        exit_price=price,
+        quantity=trade.quantity,
+    )
+    return Valuation(price, to_cents(trade.quantity * price), to_cents(gross - trade.commission))
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    symbol: str
+    asset: int
+    direction: str
+    quantity: Decimal
+    avg_entry_price: Decimal
+    current_price: Decimal | None
+    market_value: Decimal | None
+    unrealized_pl: Decimal | None
+
+
+def account_positions(*, account: PropFirmAccount, quotes=None) -> list[Position]:
+    """Open trades aggregated per symbol and direction (a long and a short of one symbol are
+    two positions), valued at the liquidation price; unrealised P&L net of entry commissions.
+    Exact Decimal arithmetic in Python over one query, rounded only in the result."""
+    trades = list(
+        Trade.objects.filter(account=account, status=TradeStatus.OPEN)
+        .order_by("id")
+        .values_list(
+            "asset_id", "asset__symbol", "direction", "quantity", "entry_price", "commission"
+        )
+    )
+    if quotes is None:
+        quotes = quotes_get({row[1] for row in trades}) if trades else {}
+    groups: dict[tuple, list] = defaultdict(list)
+    for asset_id, symbol, direction, quantity, entry_price, commission in trades:
+        groups[(symbol, direction, asset_id)].append((quantity, entry_price, commission))
+
+    positions = []
+    for (symbol, direction, asset_id), rows in sorted(groups.items()):
+        quantity = sum((q for q, _, _ in rows), _ZERO)
+        cost = sum((q * p for q, p, _ in rows), _ZERO)
+        price = fills.liquidation_price(direction, quotes.get(symbol))
+        value = unrealized = None
+        if price is not None:
+            value = to_cents(quantity * price)
+            gross = sum(
+                (
+                    fills.gross_pl(direction=direction, entry_price=p, exit_price=price, quantity=q)
+                    for q, p, _ in rows
+                ),
+                _ZERO,
+            )
+            unrealized = to_cents(gross - sum((c for _, _, c in rows), _ZERO))
+        positions.append(
+            Position(
+                symbol=symbol,
+                asset=asset_id,
+                direction=direction,
+                quantity=quantity,
+                avg_entry_price=fills.to_price(cost / quantity),
+                current_price=price,
+                market_value=value,
+                unrealized_pl=unrealized,
+            )
+        )
+    return positions
+
+
+def open_positions_for_accounts(account_ids) -> dict[int, list[PositionState]]:
+    """For the rule sweep's U: every open trade of these accounts as a `PositionState`
+    (one per trade, so U = Σ position P&L is exact), in one query. Accounts without open
+    trades map to an empty list. Commissions are not in it: they are already in B."""
+    account_ids = list(account_ids)
+    result: dict[int, list[PositionState]] = {account_id: [] for account_id in account_ids}
+    rows = (
+        Trade.objects.filter(account_id__in=account_ids, status=TradeStatus.OPEN)
+        .order_by("account_id", "id")
+        .values_list("account_id", "asset__symbol", "direction", "quantity", "entry_price")
+    )
+    for account_id, symbol, direction, quantity, entry_price in rows:
+        result[account_id].append(
+            PositionState(
+                symbol=symbol, direction=direction, quantity=quantity, entry_price=entry_price
+            )
+        )
+    return result
+
+
+def symbols_in_use() -> set[str]:
+    """core's symbol source: the symbols of open trades and pending orders (one query)."""
+    return set(
+        Trade.objects.filter(status__in=[TradeStatus.PENDING, TradeStatus.OPEN])
+        .order_by()
+        .values_list("asset__symbol", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,120 @@
+"""PATCH, DELETE and POST .../cancel/ on a trade."""
+
+from decimal import Decimal
+
+import pytest
+
+from paper_trading.models import Trade
+from paper_trading.tests.factories import quote
+from paper_trading.tests.helpers import place, trade_url
+
+D = Decimal
+
+
+@pytest.fixture
+def pending(api, account, aapl):
+    quote("AAPL", "99.98", "100.00")
+    return place(api, symbol="AAPL", side="buy", quantity="10", order_type="limit",
+                 limit_price="95", notes="dip").json()["data"]  # fmt: skip
+
+
+@pytest.fixture
+def open_trade(api, account, aapl):
+    quote("AAPL", "99.98", "100.00")
+    return place(api, symbol="AAPL", side="buy", quantity="10").json()["data"]
+
+
+def test_a_trader_sets_and_clears_the_bracket_of_an_open_trade(api, open_trade):
+    r = api.patch(trade_url(open_trade["id"]), {"stop_loss": "95", "target_price": "110"},
+                  format="json")  # fmt: skip
+    assert r.status_code == 200, r.json()
+    assert (r.json()["data"]["stop_loss"], r.json()["data"]["take_profit"]) == (
+        "95.000000", "110.000000",
+    )  # fmt: skip
+    r = api.patch(trade_url(open_trade["id"]), {"stop_loss": None}, format="json")
+    assert (r.json()["data"]["stop_loss"], r.json()["data"]["take_profit"]) == (
+        None, "110.000000",
+    )  # fmt: skip
+
+
+def test_a_bracket_on_the_wrong_side_is_refused(api, open_trade):
+    r = api.patch(trade_url(open_trade["id"]), {"stop_loss": "120", "take_profit": "110"},
+                  format="json")  # fmt: skip
+    assert (r.status_code, r.json()["code"]) == (400, "INVALID_INPUT")
+    assert Trade.objects.get(pk=open_trade["id"]).stop_loss is None
+
+
+def test_a_pending_orders_limit_can_be_moved(api, pending):
+    r = api.patch(trade_url(pending["id"]), {"limit_price": "97.5"}, format="json")
+    assert r.json()["data"]["limit_price"] == "97.500000"
+
+
+def test_a_filled_orders_limit_cannot_be_moved(api, open_trade):
+    r = api.patch(trade_url(open_trade["id"]), {"limit_price": "97.5"}, format="json")
+    assert (r.status_code, r.json()["code"]) == (409, "TRADE_NOT_PENDING")
+
+
+def test_a_limit_cannot_be_added_to_a_stop_order(api, account, aapl):
+    quote("AAPL", "99.98", "100.00")
+    stop = place(api, symbol="AAPL", side="buy", quantity="1", order_type="stop",
+                 stop_price="105").json()["data"]  # fmt: skip
+    r = api.patch(trade_url(stop["id"]), {"limit_price": "106"}, format="json")
+    assert (r.status_code, r.json()["code"]) == (400, "INVALID_INPUT")
+
+
+def test_a_moved_limit_that_crosses_fills_after_commit(
+    api, pending, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        api.patch(trade_url(pending["id"]), {"limit_price": "100.50"}, format="json")
+    trade = Trade.objects.get(pk=pending["id"])
+    assert (trade.status, trade.entry_price) == ("OPEN", D("100.020000"))
+
+
+def test_cancel_moves_a_pending_order_to_cancelled(api, pending):
+    r = api.post(trade_url(pending["id"], "cancel"), {"notes": "changed my mind"}, format="json")
+    assert (r.status_code, r.json()["data"]["status"]) == (200, "CANCELLED")
+    assert r.json()["data"]["notes"] == "dip\nchanged my mind"
+
+
+def test_delete_cancels_a_pending_order(api, pending):
+    r = api.delete(trade_url(pending["id"]))
+    assert r.status_code == 204
+    assert Trade.objects.get(pk=pending["id"]).status == "CANCELLED"
+
+
+def test_cancelling_a_filled_order_is_a_conflict(api, open_trade):
+    r = api.post(trade_url(open_trade["id"], "cancel"))
+    assert (r.status_code, r.json()["code"]) == (409, "TRADE_NOT_PENDING")
+    r = api.delete(trade_url(open_trade["id"]))
+    assert (r.status_code, r.json()["code"]) == (409, "TRADE_NOT_PENDING")
+    assert Trade.objects.get(pk=open_trade["id"]).status == "OPEN"
+
+
+def test_cancelling_twice_is_a_conflict(api, pending):
+    api.post(trade_url(pending["id"], "cancel"))
+    r = api.post(trade_url(pending["id"], "cancel"))
+    assert (r.status_code, r.json()["code"]) == (409, "TRADE_NOT_PENDING")
+
+
+def test_a_closed_trade_cannot_be_changed(api, open_trade):
+    api.post(trade_url(open_trade["id"], "close"))
+    r = api.patch(trade_url(open_trade["id"]), {"stop_loss": "90"}, format="json")
+    assert (r.status_code, r.json()["code"]) == (409, "TRADE_NOT_ACTIVE")
+
+
+def test_bob_cannot_see_change_or_cancel_alices_trade(bob_api, pending):
+    url = trade_url(pending["id"])
+    assert bob_api.get(url).status_code == 404
+    assert bob_api.patch(url, {"stop_loss": "90"}, format="json").status_code == 404
+    assert bob_api.delete(url).status_code == 404
+    assert bob_api.post(trade_url(pending["id"], "cancel")).status_code == 404
+    assert Trade.objects.get(pk=pending["id"]).status == "PENDING"
+
+
+def test_alice_reads_her_trade(api, pending):
+    r = api.get(trade_url(pending["id"]))
+    assert (r.status_code, r.json()["msg"], r.json()["data"]["id"]) == (
+        200, "Trade retrieved.", pending["id"],
+    )  # fmt: skip
+    assert r.json()["data"]["current_price"] is None  # a pending order has no value yet
