@@ -591,6 +591,7 @@ def _match_account(account_id: int, trade_ids: list[int], quotes, now, config) -
                         quantity=trade.quantity,
                         price=result.price,
                         reduces_position=False,
+                        pending_trade_id=trade.pk,
                     )
                 except TradeRejected as rejected:
                     trade.status = TradeStatus.REJECTED

@@ -183,3 +183,20 @@ def test_matching_other_symbols_touches_nothing(account, aapl, symbols):
     trade.refresh_from_db()
     assert trade.status == "OPEN"
     assert Trade.objects.count() == 1
+
+
+def test_a_resting_order_using_most_of_the_buying_power_still_fills(account, aapl):
+    """The order being filled is no longer pending: its notional is not counted twice."""
+    quote("AAPL", "169.98", "170.00")
+    order = trade_place(
+        account=account, asset=aapl, direction="LONG", quantity=D("600"),
+        order_type="LIMIT", limit_price=D("160"),
+    )  # fmt: skip
+    assert order.status == "PENDING"  # 600 × 160 = 96,000 of 100,000 buying power
+
+    quote("AAPL", "158.98", "159.00")
+    assert orders_match(symbols=["AAPL"]) == 1
+
+    order.refresh_from_db()
+    assert order.status == "OPEN"
+    assert order.rejection_reason == ""

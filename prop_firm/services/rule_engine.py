@@ -111,18 +111,25 @@ class CheckResult:
 
 
 def account_snapshot_load(
-    *, account: PropFirmAccount, quotes: Mapping[str, MarketQuote] | None = None
+    *,
+    account: PropFirmAccount,
+    quotes: Mapping[str, MarketQuote] | None = None,
+    exclude_trade_id: int | None = None,
 ) -> AccountSnapshot:
     """Loads the trades of an account (one query) into the engine's `AccountState`.
+
+    `exclude_trade_id` leaves out a pending order that is being filled right now, so its
+    notional is not counted twice (once as pending, once as the order under check).
 
     Fill days are the day keys of every entry and exit fill; daily profits are the closed
     trades' realised P&L (net of commission) by the day key of their exit.
     """
     from paper_trading.models import Trade
 
-    rows = Trade.objects.filter(
-        account=account, status__in=("PENDING", "OPEN", "CLOSED")
-    ).values_list(
+    trades = Trade.objects.filter(account=account, status__in=("PENDING", "OPEN", "CLOSED"))
+    if exclude_trade_id is not None:
+        trades = trades.exclude(pk=exclude_trade_id)
+    rows = trades.values_list(
         "status",
         "asset__symbol",
         "direction",

@@ -30,11 +30,14 @@ def check_order(
     quantity: Decimal,
     price: Decimal,
     reduces_position: bool,
+    pending_trade_id: int | None = None,
 ) -> None:
     """Raises TradeRejected (code ACCOUNT_NOT_TRADABLE, ASSET_NOT_TRADABLE, SHORT_NOT_ALLOWED,
     POSITION_SIZE, BUYING_POWER) when the order may not be filled (RULES.md 5 to 8).
     `price` is the server's estimate of the fill price; the account row is locked by the
-    caller. An order that reduces a position lowers the risk: only the status is checked."""
+    caller. An order that reduces a position lowers the risk: only the status is checked.
+    `pending_trade_id` names the resting order being filled, which is not counted again as
+    pending notional."""
     if account.status != "ACTIVE":
         raise TradeRejected(
             f"Account {account.account_number} is {account.status.lower()} and cannot trade.",
@@ -48,7 +51,9 @@ def check_order(
             )
         if direction == rules.SHORT and not asset.shortable:
             raise TradeRejected(f"{asset.symbol} cannot be sold short.", code="SHORT_NOT_ALLOWED")
-    snapshot = rule_engine.account_snapshot_load(account=account)
+    snapshot = rule_engine.account_snapshot_load(
+        account=account, exclude_trade_id=pending_trade_id
+    )
     quotes = quotes_get(sorted(snapshot.symbols | {asset.symbol}))
     rejection = rules.check_order(
         account_rules(account),
