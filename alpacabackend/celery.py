@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alpacabackend.settings")
 app = Celery("alpacabackend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The prop firm keeps payments and payouts in sub-packages with their own tasks modules.
+app.autodiscover_tasks(["prop_firm.payments", "prop_firm.payouts"])
 
 
 @app.task(name="alpacabackend.ping")

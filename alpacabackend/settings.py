@@ -297,6 +297,26 @@ STRIPE_PUBLIC_KEY = env("STRIPE_PUBLIC_KEY")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "auto")
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 20)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
+# The local gateway signs its events like Stripe; without a secret one is derived from
+# SECRET_KEY. Its base URL defaults to the host of the request that created the session.
+PAYMENTS_LOCAL_WEBHOOK_SECRET = env("PAYMENTS_LOCAL_WEBHOOK_SECRET")
+PAYMENTS_LOCAL_BASE_URL = env("PAYMENTS_LOCAL_BASE_URL")
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Webhook events whose processing failed (gateway down) are retried for 3 days.
+        "payments-webhook-retry": {
+            "task": "prop_firm.payments.webhook_events_retry",
+            "schedule": 300.0,
+        },
+        "payments-local-expire": {
+            "task": "prop_firm.payments.local_sessions_expire",
+            "schedule": 3600.0,
+        },
+    }
+)
 
 # --- Market data (Alpaca, or the simulated market when no key is set) -----------------------
 

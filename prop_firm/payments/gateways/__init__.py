@@ -1,0 +1,71 @@
+"""Which gateway runs: `gateway_get()` for new checkouts and incoming webhooks,
+`gateway_for(purchase)` for a purchase's own gateway.
+
+PAYMENT_GATEWAY=auto (default): Stripe when STRIPE_SECRET_KEY is set, else the local gateway
+when DEBUG is on, else none (payments refused: a production server must not hand out free
+accounts). PAYMENT_GATEWAY=local forces the local gateway, refused with a live Stripe key.
+PAYMENT_GATEWAY=stripe requires STRIPE_SECRET_KEY.
+"""
+
+from django.conf import settings
+
+from prop_firm.payments.gateways.base import (
+    CheckoutSession,
+    PaymentGateway,
+    PaymentIntent,
+    PaymentProviderError,
+    PaymentProviderUnavailable,
+)
+from prop_firm.payments.gateways.local import LocalGateway, local_webhook_secret
+from prop_firm.payments.gateways.stripe_gateway import StripeGateway
+
+__all__ = [
+    "CheckoutSession",
+    "LocalGateway",
+    "PaymentGateway",
+    "PaymentIntent",
+    "PaymentProviderError",
+    "PaymentProviderUnavailable",
+    "StripeGateway",
+    "gateway_for",
+    "gateway_get",
+    "gateway_name",
+    "local_webhook_secret",
+]
+
+_GATEWAYS = {"stripe": StripeGateway, "local": LocalGateway}
+
+
+def _has_live_key() -> bool:
+    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+
+
+def gateway_name() -> str | None:
+    """The configured gateway's name, or None when payments must be refused."""
+    choice = (settings.PAYMENT_GATEWAY or "auto").strip().lower()
+    if choice == "stripe":
+        return "stripe" if settings.STRIPE_SECRET_KEY else None
+    if choice == "local":
+        return None if _has_live_key() else "local"
+    if settings.STRIPE_SECRET_KEY:
+        return "stripe"
+    return "local" if settings.DEBUG else None
+
+
+def gateway_get() -> PaymentGateway:
+    name = gateway_name()
+    if name is None:
+        raise PaymentProviderUnavailable(
+            "Payments are not available on this server right now. Nothing was charged.",
+        )
+    return _GATEWAYS[name]()
+
+
+def gateway_for(purchase) -> PaymentGateway:
+    """The gateway that opened `purchase`'s session (a purchase keeps its gateway even if
+    the configuration changes); the local one only while it is allowed."""
+    if purchase.gateway == "local" and gateway_name() != "local":
+        raise PaymentProviderUnavailable(
+            "This checkout was opened with the local gateway, which is disabled now."
+        )
+    return _GATEWAYS[purchase.gateway]()

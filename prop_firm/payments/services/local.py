@@ -1,0 +1,117 @@
+"""The local gateway's counter: Pay, Decline and expiry of its own checkout sessions.
+
+Each action changes the local session (the gateway's side) in a transaction, then, once it
+has committed, delivers a Stripe-format event signed with the local webhook secret through
+the same webhook code as Stripe's. Delivery is in-process: a single-process development
+server posting to itself would deadlock.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from alpacabackend.api.errors import NotFound
+from prop_firm.payments import events
+from prop_firm.payments.gateways import gateway_name, local_webhook_secret
+from prop_firm.payments.models import LocalCheckoutSession, LocalSessionStatus, WebhookEvent
+from prop_firm.payments.services.webhooks import webhook_deliver
+
+logger = logging.getLogger(__name__)
+
+
+def _require_local() -> None:
+    if gateway_name() != "local":
+        raise NotFound("This checkout page does not exist.", code="CHECKOUT_NOT_FOUND")
+
+
+def local_session_get(*, session_id: str) -> LocalCheckoutSession:
+    _require_local()
+    record = (
+        LocalCheckoutSession.objects.select_related("purchase__plan", "purchase__account")
+        .filter(session_id=session_id)
+        .first()
+    )
+    if record is None:
+        raise NotFound("This checkout page does not exist.", code="CHECKOUT_NOT_FOUND")
+    return record
+
+
+def local_event_deliver(*, event: dict) -> WebhookEvent | None:
+    """Signs `event` as Stripe would and hands it to the webhook code. Failures are logged,
+    never raised: the customer's browser still goes on (the retry task picks it up)."""
+    body = events.event_encode(event)
+    try:
+        return webhook_deliver(
+            payload=body, signature=events.event_sign(body, local_webhook_secret())
+        )
+    except Exception:
+        logger.exception("Local gateway: delivering %s %s failed", event["type"], event["id"])
+        return None
+
+
+def _deliver_after_commit(event_type: str, record: LocalCheckoutSession) -> None:
+    event = events.event_for(event_type, record.purchase)
+    transaction.on_commit(lambda: local_event_deliver(event=event))
+
+
+def local_session_pay(*, session_id: str) -> LocalCheckoutSession:
+    """The customer pays: the session is complete and paid, then `checkout.session.completed`
+    is delivered. Paying a paid session again does nothing."""
+    record = local_session_get(session_id=session_id)
+    with transaction.atomic():
+        locked = (
+            LocalCheckoutSession.objects.select_for_update(of=("self",))
+            .select_related("purchase__user")
+            .get(pk=record.pk)
+        )
+        if locked.status != LocalSessionStatus.OPEN:
+            return locked
+        locked.status = LocalSessionStatus.COMPLETE
+        locked.payment_status = "paid"
+        locked.completed_at = timezone.now()
+        locked.save(update_fields=["status", "payment_status", "completed_at"])
+        _deliver_after_commit("checkout.session.completed", locked)
+    return locked
+
+
+def local_session_decline(*, session_id: str) -> LocalCheckoutSession:
+    """The card is declined: `payment_intent.payment_failed`; the session stays open so the
+    customer may try again."""
+    record = local_session_get(session_id=session_id)
+    with transaction.atomic():
+        locked = (
+            LocalCheckoutSession.objects.select_for_update(of=("self",))
+            .select_related("purchase__user")
+            .get(pk=record.pk)
+        )
+        if locked.status == LocalSessionStatus.OPEN:
+            _deliver_after_commit("payment_intent.payment_failed", locked)
+    return locked
+
+
+def local_sessions_expire(*, older_than: timedelta = timedelta(hours=24)) -> int:
+    """Open local sessions older than `older_than` expire (`checkout.session.expired`), as
+    Stripe's do after 24 hours."""
+    if gateway_name() != "local":
+        return 0
+    cutoff = timezone.now() - older_than
+    expired = 0
+    stale = LocalCheckoutSession.objects.filter(
+        status=LocalSessionStatus.OPEN, created_at__lt=cutoff
+    )
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = (
+                LocalCheckoutSession.objects.select_for_update(of=("self",))
+                .select_related("purchase__user")
+                .get(pk=pk)
+            )
+            if locked.status != LocalSessionStatus.OPEN:
+                continue
+            locked.status = LocalSessionStatus.EXPIRED
+            locked.save(update_fields=["status"])
+            _deliver_after_commit("checkout.session.expired", locked)
+            expired += 1
+    return expired
