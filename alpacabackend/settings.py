@@ -16,6 +16,8 @@ from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from core.schedule import BEAT_SCHEDULE as CORE_BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Real environment variables win over the .env file.
@@ -271,7 +273,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Each app adds its periodic tasks below; core's are plain data in core/schedule.py.
+CELERY_BEAT_SCHEDULE: dict = {**CORE_BEAT_SCHEDULE}
 
 # --- Email ----------------------------------------------------------------------------------
 # Console by default; SMTP as soon as EMAIL_HOST is set.

@@ -42,6 +42,10 @@ class Asset(models.Model):
 
 
 class Candle(models.Model):
+    """A completed OHLCV bar. `timeframe` is a code of core.timeframes (1T, 5T, ... 1D); the
+    unique (asset, timeframe, timestamp) index also serves the charts' range scans (scanned
+    backwards for newest-first pages)."""
+
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="candles")
     timeframe = models.CharField(max_length=8)
     timestamp = models.DateTimeField()
@@ -62,6 +66,28 @@ class Candle(models.Model):
         ]
 
 
+class CandleRange(models.Model):
+    """A span [start, end) of one asset's bars at one timeframe that was fetched from the
+    provider and stored. A market that was closed leaves no bars; this row is how we know the
+    span was asked for anyway and must not be fetched again."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="candle_ranges")
+    timeframe = models.CharField(max_length=8)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["asset", "timeframe", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="core_candlerange_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.timeframe} [{self.start}, {self.end})"
+
+
 class WatchList(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlists"
@@ -74,7 +100,7 @@ class WatchList(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-is_default", "name"]
+        ordering = ["-is_default", "name", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
@@ -91,7 +117,7 @@ class WatchListAsset(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-added_at"]
+        ordering = ["-added_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["watchlist", "asset"], name="core_watchlist_asset_once"

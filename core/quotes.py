@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 _KEY = "quote:{}"
+_LAST_QUOTE_AT_KEY = "core:quotes:last_at"
 _TTL_SECONDS = 7 * 24 * 3600
 
 
@@ -53,6 +54,10 @@ def quotes_store(quotes: list[Quote]) -> None:
         if q.symbol not in current or current[q.symbol].timestamp <= q.timestamp
     }
     cache.set_many(newer, timeout=_TTL_SECONDS)
+    newest = max(q.timestamp for q in quotes)
+    known = quotes_last_at()
+    if known is None or known < newest:
+        cache.set(_LAST_QUOTE_AT_KEY, newest.isoformat(), timeout=_TTL_SECONDS)
 
 
 def quotes_get(symbols) -> dict[str, Quote]:
@@ -64,3 +69,17 @@ def quotes_get(symbols) -> dict[str, Quote]:
         for symbol in symbols
         if _KEY.format(symbol) in raw
     }
+
+
+def quotes_last_at() -> datetime | None:
+    """When the newest quote stored so far was quoted (the market-data status shows it)."""
+    raw = cache.get(_LAST_QUOTE_AT_KEY)
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def quotes_refresh(symbols, *, notify: bool = False) -> dict[str, Quote]:
+    """Asks the provider for the latest quotes of `symbols` and stores them (see
+    core.services.quotes.quotes_refresh); raises ProviderUnavailable when the market is down."""
+    from core.services.quotes import quotes_refresh as refresh
+
+    return refresh(symbols, notify=notify)

@@ -6,6 +6,14 @@ from celery.contrib.testing.worker import start_worker
 from alpacabackend.celery import app, ping
 
 
+def _forget_cached_result_backend():
+    """Celery caches the result backend and the producer pool on first use; drop them so
+    the ones configured by this test are built again."""
+    app._local.__dict__.pop("backend", None)
+    app.close()  # the broker connection pool
+    app.amqp._producer_pool = None
+
+
 @pytest.mark.redis
 def test_a_real_worker_runs_a_task_through_redis(redis_url):
     previous = dict(app.conf)
@@ -15,6 +23,7 @@ def test_a_real_worker_runs_a_task_through_redis(redis_url):
         result_backend=redis_url,
         broker_connection_retry_on_startup=False,
     )
+    _forget_cached_result_backend()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             result = ping.delay()
@@ -25,6 +34,7 @@ def test_a_real_worker_runs_a_task_through_redis(redis_url):
             broker_url=previous["broker_url"],
             result_backend=previous["result_backend"],
         )
+        _forget_cached_result_backend()
 
 
 def test_without_a_broker_tasks_run_in_process():

@@ -1,0 +1,219 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.models import Asset, WatchList, WatchListAsset
+from core.timeframes import ALLOWED
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "252.93"})
+class PriceField(serializers.Field):
+    """A price as a decimal string at its own precision: 252.93, 0.29667, 100.00."""
+
+    def to_representation(self, value):
+        value = Decimal(value)
+        if value.normalize().as_tuple().exponent >= -2:
+            return f"{value:.2f}"
+        return format(value.normalize(), "f")
+
+    def to_internal_value(self, data):  # pragma: no cover - read-only use
+        return Decimal(str(data))
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "1200"})
+class QuantityField(PriceField):
+    """Volumes: whole shares print without decimals, fractional coins with theirs."""
+
+    def to_representation(self, value):
+        value = Decimal(value)
+        if value == value.to_integral_value():
+            return f"{value:.0f}"
+        return format(value.normalize(), "f")
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Asset
+        fields = [
+            "id",
+            "symbol",
+            "name",
+            "asset_class",
+            "exchange",
+            "status",
+            "tradable",
+            "shortable",
+            "fractionable",
+            "easy_to_borrow",
+            "marginable",
+        ]
+        read_only_fields = fields
+
+
+class AssetDetailSerializer(AssetSerializer):
+    class Meta(AssetSerializer.Meta):
+        fields = [*AssetSerializer.Meta.fields, "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class AssetBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Asset
+        fields = ["id", "symbol", "name", "asset_class", "exchange"]
+        read_only_fields = fields
+
+
+class ChoiceCountSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class AssetStatsSerializer(serializers.Serializer):
+    asset_classes = ChoiceCountSerializer(many=True)
+    exchanges = ChoiceCountSerializer(many=True)
+    total_count = serializers.IntegerField()
+
+
+class CandleQuerySerializer(serializers.Serializer):
+    tf = serializers.CharField(
+        default="1", help_text=f"Timeframe: {', '.join(ALLOWED)} (minutes or codes)."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=5000, default=500)
+    offset = serializers.IntegerField(min_value=0, default=0)
+    page = serializers.IntegerField(min_value=1, required=False)
+    page_size = serializers.IntegerField(min_value=1, max_value=5000, required=False)
+    start = serializers.DateTimeField(required=False, help_text="ISO 8601; oldest bar start.")
+    end = serializers.DateTimeField(required=False, help_text="ISO 8601; newest bar start.")
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["start"] >= attrs["end"]:
+            raise serializers.ValidationError({"start": ["Must be before end."]})
+        return attrs
+
+
+class CandleSerializer(serializers.Serializer):
+    """A bar with long keys and the short ones the app's chart reads."""
+
+    date = serializers.DateTimeField(source="timestamp")
+    open = PriceField()
+    high = PriceField()
+    low = PriceField()
+    close = PriceField()
+    volume = QuantityField()
+    t = serializers.DateTimeField(source="timestamp")
+    o = PriceField(source="open")
+    h = PriceField(source="high")
+    l = PriceField(source="low")  # noqa: E741 - the app reads `l`
+    c = PriceField(source="close")
+    v = QuantityField(source="volume")
+
+
+class QuoteSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    bid = PriceField()
+    ask = PriceField()
+    last = PriceField()
+    timestamp = serializers.DateTimeField()
+    age_seconds = serializers.FloatField(help_text="Seconds since the quote was made.")
+    stale = serializers.BooleanField(
+        help_text="True when older than MARKET_DATA_MAX_QUOTE_AGE: shown, never used as fresh."
+    )
+
+
+class MarketClockSerializer(serializers.Serializer):
+    is_open = serializers.BooleanField()
+    next_open = serializers.DateTimeField()
+    next_close = serializers.DateTimeField()
+    timestamp = serializers.DateTimeField()
+
+
+class WatchListSerializer(serializers.ModelSerializer):
+    asset_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WatchList
+        fields = [
+            "id",
+            "name",
+            "description",
+            "is_active",
+            "is_default",
+            "asset_count",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_asset_count(self, watchlist) -> int:
+        count = getattr(watchlist, "asset_count", None)
+        return count if count is not None else watchlist.items.count()
+
+
+class WatchListEntrySerializer(serializers.ModelSerializer):
+    asset = AssetBriefSerializer()
+
+    class Meta:
+        model = WatchListAsset
+        fields = ["id", "added_at", "is_active", "asset"]
+        read_only_fields = fields
+
+
+class WatchListDetailSerializer(WatchListSerializer):
+    assets = WatchListEntrySerializer(source="items", many=True, read_only=True)
+
+    class Meta(WatchListSerializer.Meta):
+        fields = [*WatchListSerializer.Meta.fields, "updated_at", "assets"]
+        read_only_fields = fields
+
+
+class WatchListInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+    is_default = serializers.BooleanField(required=False, default=False)
+
+
+class WatchListUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    is_default = serializers.BooleanField(required=False)
+
+
+class WatchListAddAssetSerializer(serializers.Serializer):
+    asset_id = serializers.IntegerField(min_value=1)
+
+
+class DefaultWatchListAssetSerializer(serializers.Serializer):
+    class _Asset(serializers.Serializer):
+        id = serializers.IntegerField()
+        symbol = serializers.CharField()
+        name = serializers.CharField()
+
+    id = serializers.IntegerField()
+    added_at = serializers.DateTimeField()
+    asset = _Asset()
+
+
+class ProviderStatusSerializer(serializers.Serializer):
+    provider = serializers.CharField()
+    connected = serializers.BooleanField()
+    feed = serializers.CharField()
+    last_quote_at = serializers.DateTimeField(allow_null=True)
+
+
+class SyncStatusSerializer(serializers.Serializer):
+    last_sync_at = serializers.DateTimeField(allow_null=True)
+    total_assets = serializers.IntegerField()
+    needs_sync = serializers.BooleanField()
+    is_syncing = serializers.BooleanField()
+
+
+def wrapped_serializer(name: str, data, **extra):
+    """The schema of the wrapped envelope `{"msg", "data", ...}` around `data`."""
+    from drf_spectacular.utils import inline_serializer
+
+    return inline_serializer(
+        name=name, fields={"msg": serializers.CharField(), "data": data, **extra}
+    )

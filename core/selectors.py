@@ -1,0 +1,111 @@
+"""Reads for the API, the admin and the other apps: querysets shaped for their callers."""
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Upper
+
+from alpacabackend.api.errors import NotFound
+from core.models import Asset, AssetClass, WatchList, WatchListAsset
+
+
+def asset_list(*, search: str = "") -> QuerySet[Asset]:
+    """Assets; with `search`, those whose symbol starts with it or whose name contains it,
+    ranked exact symbol first, then symbol prefix, then name matches."""
+    queryset = Asset.objects.all()
+    search = search.strip()
+    if not search:
+        return queryset.order_by("symbol", "id")
+    return (
+        queryset.filter(Q(symbol__istartswith=search) | Q(name__icontains=search))
+        .annotate(
+            rank=Case(
+                When(symbol__iexact=search, then=Value(0)),
+                When(symbol__istartswith=search, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "symbol", "id")
+    )
+
+
+def asset_get(*, asset_id) -> Asset:
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        raise NotFound("This asset does not exist.", code="ASSET_NOT_FOUND")
+    return asset
+
+
+def asset_get_by_symbol(*, symbol: str) -> Asset:
+    """By symbol, case-insensitively; an active listing wins over a delisted one."""
+    asset = (
+        Asset.objects.annotate(symbol_upper=Upper("symbol"))
+        .filter(symbol_upper=symbol.strip().upper())
+        .order_by("status", "asset_class")  # "active" sorts before "inactive"
+        .first()
+    )
+    if asset is None:
+        raise NotFound(f"No asset has the symbol {symbol}.", code="ASSET_NOT_FOUND")
+    return asset
+
+
+def asset_stats() -> dict:
+    labels = dict(AssetClass.choices)
+    classes = (
+        Asset.objects.values("asset_class").annotate(count=Count("id")).order_by("asset_class")
+    )
+    exchanges = Asset.objects.values("exchange").annotate(count=Count("id")).order_by("exchange")
+    asset_classes = [
+        {
+            "value": row["asset_class"],
+            "label": labels.get(row["asset_class"], row["asset_class"]),
+            "count": row["count"],
+        }
+        for row in classes
+    ]
+    return {
+        "asset_classes": asset_classes,
+        "exchanges": [
+            {"value": row["exchange"], "label": row["exchange"] or "Unknown", "count": row["count"]}
+            for row in exchanges
+        ],
+        "total_count": sum(row["count"] for row in asset_classes),
+    }
+
+
+def watchlist_list(*, user) -> QuerySet[WatchList]:
+    return WatchList.objects.filter(user=user).annotate(asset_count=Count("items"))
+
+
+def watchlist_get(*, user, watchlist_id) -> WatchList:
+    """The user's list with its assets; another user's list is "not found"."""
+    watchlist = (
+        watchlist_list(user=user)
+        .prefetch_related(_items_with_assets())
+        .filter(pk=watchlist_id)
+        .first()
+    )
+    if watchlist is None:
+        raise NotFound("This watchlist does not exist.", code="WATCHLIST_NOT_FOUND")
+    return watchlist
+
+
+def _items_with_assets():
+    return Prefetch("items", queryset=WatchListAsset.objects.select_related("asset"))
+
+
+def watchlist_default_items(*, user) -> QuerySet[WatchListAsset]:
+    """The entries of the user's default list (empty when the user has none)."""
+    return (
+        WatchListAsset.objects.filter(watchlist__user=user, watchlist__is_default=True)
+        .select_related("asset")
+        .order_by("-added_at", "-id")
+    )
+
+
+def watched_symbols() -> list[str]:
+    """Symbols on any active watchlist entry (a symbol source for the price stream)."""
+    return list(
+        WatchListAsset.objects.filter(is_active=True, watchlist__is_active=True)
+        .values_list("asset__symbol", flat=True)
+        .distinct()
+    )

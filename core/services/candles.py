@@ -1,0 +1,253 @@
+"""Candles are read through the database: a range not stored yet is fetched once from the
+provider and stored; the bar still forming is computed live and never stored.
+
+Invariants:
+- a stored Candle is complete (its interval ended before it was fetched);
+- a CandleRange [start, end) means every completed bar starting in it is stored, so a span
+  where the market was closed is not asked for again;
+- the provider is called before the transaction; if it fails nothing is written.
+"""
+
+import logging
+import math
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from alpacabackend.api.errors import InvalidInput
+from core.models import Asset, Candle, CandleRange
+from core.providers import get_provider
+from core.providers.base import Bar
+from core.services.quotes import LIVE_QUOTE_AGE, quote_latest
+from core.timeframes import Timeframe
+
+logger = logging.getLogger(__name__)
+
+HISTORY_START = datetime(2016, 1, 1, tzinfo=UTC)  # Alpaca's market data starts in 2016
+MAX_WINDOW_BARS = 50_000
+LIVE_BARS_CACHE_SECONDS = 5  # for providers whose bars cost a request (Alpaca)
+
+
+def complete_before(timeframe: Timeframe, now: datetime) -> datetime:
+    """Every bar starting before this instant had ended by `now`, whatever the provider's bucket
+    alignment (t < result <= now - tf). Rounded down to the minute (the hour for daily bars) so
+    polls within the same minute find nothing new to fetch."""
+    edge = now - timeframe.delta
+    if timeframe.is_daily:
+        return edge.replace(minute=0, second=0, microsecond=0)
+    return edge.replace(second=0, microsecond=0)
+
+
+def _gaps(covered: list[tuple[datetime, datetime]], start: datetime, end: datetime):
+    """The parts of [start, end) that no covered range holds."""
+    gaps, cursor = [], start
+    for lo, hi in sorted(covered):
+        if hi <= cursor:
+            continue
+        if lo >= end:
+            break
+        if lo > cursor:
+            gaps.append((cursor, lo))
+        cursor = max(cursor, hi)
+    if cursor < end:
+        gaps.append((cursor, end))
+    return gaps
+
+
+def candles_fetch(
+    *, asset: Asset, timeframe: Timeframe, start: datetime, end: datetime, provider=None
+) -> int:
+    """Makes sure every completed bar of [start, end) is stored; returns how many were added."""
+    provider = provider or get_provider()
+    end = min(end, complete_before(timeframe, timezone.now()))  # later bars may be forming
+    start = max(start, HISTORY_START)
+    if start >= end:
+        return 0
+    covered = list(
+        CandleRange.objects.filter(
+            asset=asset, timeframe=timeframe.code, start__lt=end, end__gt=start
+        ).values_list("start", "end")
+    )
+    gaps = _gaps(covered, start, end)
+    if not gaps:
+        return 0
+    fetched: list[Bar] = []
+    for lo, hi in gaps:  # network first, outside any transaction
+        bars = provider.get_bars(asset.symbol, timeframe=timeframe, start=lo, end=hi)
+        fetched += [bar for bar in bars if lo <= bar.timestamp < hi]
+    with transaction.atomic():
+        Asset.objects.select_for_update().filter(pk=asset.pk).first()  # serialises merges
+        created = Candle.objects.bulk_create(
+            [
+                Candle(
+                    asset=asset,
+                    timeframe=timeframe.code,
+                    timestamp=bar.timestamp,
+                    open=bar.open,
+                    high=bar.high,
+                    low=bar.low,
+                    close=bar.close,
+                    volume=bar.volume,
+                    trade_count=bar.trade_count,
+                    vwap=bar.vwap,
+                )
+                for bar in fetched
+            ],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        _cover(asset, timeframe, gaps)
+    return len(created)
+
+
+def _cover(asset: Asset, timeframe: Timeframe, spans) -> None:
+    """Adds spans to the asset's covered ranges, merging those that touch."""
+    lo = min(s for s, _ in spans)
+    hi = max(e for _, e in spans)
+    touching = CandleRange.objects.filter(
+        asset=asset, timeframe=timeframe.code, start__lte=hi, end__gte=lo
+    )
+    merged = sorted([*spans, *touching.values_list("start", "end")])
+    touching.delete()
+    result: list[list[datetime]] = []
+    for s, e in merged:
+        if result and s <= result[-1][1]:
+            result[-1][1] = max(result[-1][1], e)
+        else:
+            result.append([s, e])
+    CandleRange.objects.bulk_create(
+        [CandleRange(asset=asset, timeframe=timeframe.code, start=s, end=e) for s, e in result]
+    )
+
+
+def candles_live(
+    *, asset: Asset, timeframe: Timeframe, since: datetime, provider=None
+) -> list[Bar]:
+    """The bars not stored yet (starting at `since` or later), newest first. The newest one
+    may still be forming: the latest quote is laid over it (close = last price), so a client
+    polling the newest bar sees the live price. Empty when the market is shut."""
+    provider = provider or get_provider()
+    # The simulated market prices for free: always quote *now*, so the bar and the quote agree.
+    max_age = 0 if provider.name == "simulated" else LIVE_QUOTE_AGE
+    quote = quote_latest(symbol=asset.symbol, max_age=max_age)
+    fresh = quote is not None and quote.is_fresh()
+    anchor = quote.timestamp if fresh else timezone.now()
+    key = f"core:live-bars:{asset.pk}:{timeframe.code}:{since.isoformat()}"
+    bars = cache.get(key) if provider.name != "simulated" else None
+    if bars is None:
+        bars = provider.get_bars(asset.symbol, timeframe=timeframe, start=since, end=anchor)
+        if provider.name != "simulated":
+            cache.set(key, bars, timeout=LIVE_BARS_CACHE_SECONDS)
+    bars = [bar for bar in bars if bar.timestamp >= since]
+    if fresh and bars and quote.timestamp >= bars[-1].timestamp:
+        newest = bars[-1]
+        bars[-1] = replace(
+            newest,
+            high=max(newest.high, quote.last),
+            low=min(newest.low, quote.last),
+            close=quote.last,
+        )
+    elif fresh and not bars and not timeframe.is_daily and quote.timestamp >= since:
+        price = quote.last
+        bars = [Bar(timeframe.floor(quote.timestamp), price, price, price, price, Decimal(0))]
+    return bars[::-1]
+
+
+class CandleWindow:
+    """The page source for newest-first candles: the live bars (not stored, newest first)
+    followed by the stored bars of the window, sliced lazily so only one page is read."""
+
+    def __init__(self, queryset, head: list[Bar]):
+        self.queryset = queryset
+        self.head = head
+        self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.queryset.count() + len(self.head)
+        return self._count
+
+    __len__ = count
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item : item + 1][0]
+        start = item.start or 0
+        stop = item.stop if item.stop is not None else self.count()
+        size = len(self.head)
+        head = self.head[start:stop]
+        tail = list(self.queryset[max(start - size, 0) : max(stop - size, 0)])
+        return head + tail
+
+
+def _lookback(provider, symbol: str, timeframe: Timeframe, bars: int) -> timedelta:
+    """How far back `bars` bars reach: exact for markets open around the clock, a generous
+    estimate (weekends, holidays, 6.5-hour sessions) for the NYSE."""
+    if provider.is_continuous(symbol):
+        return timeframe.delta * bars
+    if timeframe.is_daily:
+        return timedelta(days=math.ceil(bars * 7 / 5) + 10)
+    per_session = math.ceil(390 / timeframe.minutes)
+    sessions = math.ceil(bars / per_session)
+    return timedelta(days=math.ceil(sessions * 7 / 5) + 4)
+
+
+def candles_window(
+    *,
+    asset: Asset,
+    timeframe: Timeframe,
+    bars: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    provider=None,
+) -> CandleWindow:
+    """Bars of the window, newest first, for a page ending at bar number `bars` (offset +
+    limit). Without `start`, the window reaches back far enough to hold `bars` + 1 bars (so
+    the page knows whether older bars exist), growing in a few steps down to HISTORY_START.
+    Without `end` (or with one in the future) the forming bar leads the list."""
+    provider = provider or get_provider()
+    now = timezone.now()
+    live = end is None or end >= complete_before(timeframe, now)
+    end = min(end or now, now)
+    if start is not None:
+        if start >= end:
+            raise InvalidInput(
+                "start: must be before end (and not in the future).",
+                code="INVALID_RANGE",
+                errors={"start": ["Must be before end (and not in the future)."]},
+            )
+        if (end - start) / timeframe.delta > MAX_WINDOW_BARS:
+            message = (
+                f"The range holds more than {MAX_WINDOW_BARS} bars of {timeframe.code}; "
+                "narrow it or pick a longer timeframe."
+            )
+            raise InvalidInput(message, code="RANGE_TOO_LONG", errors={"start": [message]})
+        candles_fetch(asset=asset, timeframe=timeframe, start=start, end=end, provider=provider)
+    else:
+        if bars > MAX_WINDOW_BARS:
+            message = f"offset + limit may not exceed {MAX_WINDOW_BARS}."
+            raise InvalidInput(message, code="RANGE_TOO_LONG", errors={"offset": [message]})
+        # + 2: the live bar is not stored, and one older bar tells the page `next` exists.
+        span = _lookback(provider, asset.symbol, timeframe, bars + 2)
+        for _ in range(4):
+            start = max(end - span, HISTORY_START)
+            candles_fetch(asset=asset, timeframe=timeframe, start=start, end=end, provider=provider)
+            stored = Candle.objects.filter(
+                asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lte=end
+            ).count()
+            if stored >= bars or start <= HISTORY_START:
+                break
+            span *= 2
+    edge = complete_before(timeframe, now)
+    queryset = Candle.objects.filter(
+        asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lte=end
+    )
+    head: list[Bar] = []
+    if live:
+        queryset = queryset.filter(timestamp__lt=edge)
+        head = candles_live(asset=asset, timeframe=timeframe, since=edge, provider=provider)
+    return CandleWindow(queryset.order_by("-timestamp"), head)

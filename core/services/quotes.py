@@ -1,0 +1,65 @@
+"""Quote refresh: ask the provider, store in the quote cache, tell the listeners."""
+
+import logging
+from datetime import datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from core.hooks import on_quotes
+from core.providers import ProviderUnavailable, get_provider
+from core.quotes import Quote, quotes_get, quotes_store
+
+logger = logging.getLogger(__name__)
+
+# The price the app shows live is refreshed when older than this (the app polls every 2 s).
+LIVE_QUOTE_AGE = 5
+STREAM_HEARTBEAT_KEY = "core:stream:heartbeat"
+
+
+def quotes_refresh(symbols, *, notify: bool = False, provider=None) -> dict[str, Quote]:
+    """Fetches the latest quotes of `symbols` and stores them. With `notify`, calls
+    `on_quotes` (the stream and the polling task do; request handlers do not, so a chart poll
+    never runs order matching inside a request). Raises ProviderUnavailable, storing nothing,
+    when the market does not answer."""
+    symbols = list(dict.fromkeys(symbols))
+    if not symbols:
+        return {}
+    quotes = (provider or get_provider()).get_latest_quotes(symbols)
+    quotes_store(list(quotes.values()))
+    if notify:
+        on_quotes(list(quotes))
+    return quotes
+
+
+def quote_latest(*, symbol: str, max_age: float = LIVE_QUOTE_AGE) -> Quote | None:
+    """The cached quote when younger than `max_age` seconds, else a fresh one from the
+    provider. When the provider fails, the cached quote is returned whatever its age (its
+    `is_fresh()` says it is stale); with nothing cached the failure propagates. None when the
+    provider has no quote for the symbol."""
+    cached = quotes_get([symbol]).get(symbol)
+    if cached is not None and cached.age_seconds() <= max_age:
+        return cached
+    try:
+        fresh = quotes_refresh([symbol]).get(symbol)
+    except ProviderUnavailable:
+        if cached is None:
+            raise
+        logger.info("Serving the cached (stale) quote of %s: the provider is down", symbol)
+        return cached
+    if fresh is None:
+        return cached
+    # quotes_store never lets an older quote replace a newer one: read back what won.
+    return quotes_get([symbol]).get(symbol, fresh)
+
+
+def stream_heartbeat() -> None:
+    """The price stream says it is alive; the polling task stands down while it is."""
+    cache.set(STREAM_HEARTBEAT_KEY, timezone.now().isoformat(), timeout=60)
+
+
+def stream_is_alive(*, within: float = 15) -> bool:
+    beat = cache.get(STREAM_HEARTBEAT_KEY)
+    if not beat:
+        return False
+    return (timezone.now() - datetime.fromisoformat(beat)).total_seconds() <= within

@@ -1,0 +1,233 @@
+"""The simulated market: deterministic, randomly accessible, statistically sane, and its bars
+agree with its quotes and with each other across timeframes."""
+
+import itertools
+import math
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from core.providers import simulated
+from core.providers.simulated import SimulatedProvider
+from core.providers.universe import listings
+from core.timeframes import BY_CODE, TIMEFRAMES
+
+NOW = datetime(2026, 11, 25, 15, 33, 7, tzinfo=UTC)  # Wednesday 10:33 New York
+
+
+def market(at=NOW, hours="always"):
+    return SimulatedProvider(market_hours=hours, clock=lambda: at)
+
+
+def clear_caches():
+    for fn in (
+        simulated._close_block,
+        simulated._minute_path,
+        simulated._minute_volumes,
+        simulated._session_minute_bars,
+    ):
+        fn.cache_clear()
+
+
+def test_the_universe_has_real_equities_and_a_few_crypto_pairs():
+    items = listings().values()
+    equities = [i for i in items if i.asset_class == "us_equity"]
+    cryptos = [i for i in items if i.asset_class == "crypto"]
+    assert len(equities) >= 50
+    assert {"AAPL", "MSFT", "NVDA", "SPY"} <= {i.symbol for i in equities}
+    assert {"BTC/USD", "ETH/USD"} <= {i.symbol for i in cryptos}
+    assert listings()["AAPL"].name == "Apple Inc."
+    assert listings()["AAPL"].exchange == "NASDAQ"
+
+
+def test_the_same_symbol_and_instant_give_the_same_quote_every_time():
+    first = market().get_latest_quotes(["AAPL", "BTC/USD"])
+    clear_caches()
+    second = market().get_latest_quotes(["AAPL", "BTC/USD"])
+    assert first == second
+
+
+def test_prices_are_pinned_so_every_machine_sees_the_same_history():
+    # Computed from crc32 + splitmix64 alone (no process-dependent state): changing the model
+    # changes everyone's stored candles, so a change here must be deliberate.
+    instant = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    quote = market(instant).quote_at("AAPL", instant)
+    assert (quote.bid, quote.last, quote.ask) == (
+        Decimal("261.04"),
+        Decimal("261.11"),
+        Decimal("261.18"),
+    )
+
+
+def test_any_instant_is_computed_directly_without_generating_history():
+    far = datetime(2031, 6, 2, 14, 0, 30, tzinfo=UTC)
+    clear_caches()
+    started = time.perf_counter()
+    quote = market(far).quote_at("MSFT", far)
+    assert time.perf_counter() - started < 0.05
+    assert simulated._close_block.cache_info().currsize <= 3  # two blocks, no walk from 1970
+    assert quote.last > 0
+
+
+def test_quotes_have_a_positive_spread_around_the_last_price():
+    quotes = market().get_latest_quotes(list(listings()))
+    for quote in quotes.values():
+        assert quote.bid < quote.last < quote.ask
+        assert quote.timestamp == NOW
+
+
+def test_well_known_tickers_trade_near_plausible_levels():
+    quotes = market().get_latest_quotes(["AAPL", "MSFT", "BTC/USD"])
+    assert Decimal(100) < quotes["AAPL"].last < Decimal(500)
+    assert Decimal(200) < quotes["MSFT"].last < Decimal(900)
+    assert Decimal(30000) < quotes["BTC/USD"].last < Decimal(200000)
+
+
+@pytest.mark.parametrize("symbol", ["AAPL", "JPM", "XOM", "BTC/USD"])
+def test_daily_volatility_is_realistic(symbol):
+    bars = market().get_bars(
+        symbol, timeframe=BY_CODE["1D"], start=NOW - timedelta(days=250), end=NOW
+    )
+    closes = [float(bar.close) for bar in bars]
+    returns = [math.log(b / a) for a, b in itertools.pairwise(closes)]
+    sd = statistics.stdev(returns)
+    low, high = (0.02, 0.06) if "/" in symbol else (0.007, 0.035)
+    assert low < sd < high
+    assert max(closes) / min(closes) < 3  # wanders, never trends away
+
+
+def test_intraday_volume_is_u_shaped():
+    bars = market(NOW + timedelta(days=1)).get_bars(
+        "AAPL",
+        timeframe=BY_CODE["1H"],
+        start=NOW.replace(hour=0, minute=0, second=0),
+        end=NOW.replace(hour=23, minute=59),
+    )
+    volumes = [float(bar.volume) for bar in bars]
+    assert len(volumes) == 24
+    edges = statistics.mean(volumes[:3] + volumes[-3:])
+    middle = statistics.mean(volumes[10:14])
+    assert edges > 1.5 * middle
+
+
+def test_the_forming_bar_closes_at_the_quote_of_the_same_instant():
+    for tf in TIMEFRAMES:
+        bars = market().get_bars("AAPL", timeframe=tf, start=NOW - tf.delta, end=NOW)
+        quote = market().quote_at("AAPL", NOW)
+        assert bars[-1].close == quote.last, tf
+        assert bars[-1].low <= quote.last <= bars[-1].high
+
+
+def test_every_quote_of_a_minute_lies_inside_that_minute_bar():
+    minute = NOW.replace(second=0)
+    bar = market(minute + timedelta(minutes=2)).get_bars(
+        "TSLA", timeframe=BY_CODE["1T"], start=minute, end=minute + timedelta(minutes=1)
+    )[0]
+    prices = [market().quote_at("TSLA", minute + timedelta(seconds=s)).last for s in range(60)]
+    assert bar.open == prices[0]
+    assert bar.high == max([*prices, bar.close])
+    assert bar.low == min([*prices, bar.close])
+    assert bar.close == market().quote_at("TSLA", minute + timedelta(minutes=1)).last
+
+
+@pytest.mark.parametrize("code", ["5T", "15T", "30T", "1H", "4H", "1D"])
+def test_longer_bars_aggregate_the_minute_bars(code):
+    tf = BY_CODE[code]
+    day_start = datetime(2026, 11, 24, tzinfo=UTC)
+    provider = market()
+    minutes = provider.get_bars(
+        "NVDA",
+        timeframe=BY_CODE["1T"],
+        start=day_start,
+        end=day_start + timedelta(hours=23, minutes=59),
+    )
+    longer = provider.get_bars(
+        "NVDA", timeframe=tf, start=day_start, end=day_start + timedelta(hours=23, minutes=59)
+    )
+    for bar in longer:
+        inside = [m for m in minutes if bar.timestamp <= m.timestamp < bar.timestamp + tf.delta]
+        assert bar.open == inside[0].open
+        assert bar.close == inside[-1].close
+        assert bar.high == max(m.high for m in inside)
+        assert bar.low == min(m.low for m in inside)
+        assert bar.volume == sum(m.volume for m in inside)
+
+
+def test_bars_never_reach_into_the_future():
+    bars = market().get_bars(
+        "AAPL",
+        timeframe=BY_CODE["1T"],
+        start=NOW - timedelta(minutes=5),
+        end=NOW + timedelta(days=3),
+    )
+    assert bars[-1].timestamp == NOW.replace(second=0)
+
+
+def test_five_hundred_quotes_take_milliseconds():
+    symbols = [f"SYM{i}" for i in range(450)] + list(listings())[:50]
+    provider = market()
+    provider.get_latest_quotes(symbols)  # first sight of each session
+    started = time.perf_counter()
+    provider.get_latest_quotes(symbols)
+    assert time.perf_counter() - started < 0.25
+
+
+def test_the_always_market_is_open_on_a_sunday_night():
+    sunday = datetime(2026, 11, 29, 23, 0, tzinfo=UTC)
+    clock = market(sunday).get_clock()
+    assert clock.is_open
+    assert market(sunday).quote_at("AAPL", sunday).timestamp == sunday
+
+
+def test_with_nyse_hours_equities_are_shut_on_thanksgiving():
+    thanksgiving = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+    provider = market(thanksgiving, "nyse")
+    clock = provider.get_clock()
+    assert not clock.is_open
+    assert clock.next_open == datetime(2026, 11, 27, 14, 30, tzinfo=UTC)
+    # The day after closes early, at 13:00 New York.
+    assert clock.next_close == datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    quote = provider.quote_at("AAPL", thanksgiving)
+    assert quote.timestamp == datetime(2026, 11, 25, 21, 0, tzinfo=UTC)  # Wednesday's close
+    assert (
+        provider.get_bars(
+            "AAPL",
+            timeframe=BY_CODE["1T"],
+            start=thanksgiving - timedelta(hours=3),
+            end=thanksgiving,
+        )
+        == []
+    )
+
+
+def test_with_nyse_hours_crypto_still_trades():
+    thanksgiving = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+    quote = market(thanksgiving, "nyse").quote_at("BTC/USD", thanksgiving)
+    assert quote.timestamp == thanksgiving
+
+
+def test_with_nyse_hours_a_session_has_390_minute_bars_and_one_daily_bar():
+    end = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
+    provider = market(end, "nyse")
+    day = datetime(2026, 11, 24, 5, 0, tzinfo=UTC)  # midnight in New York
+    minutes = provider.get_bars("AAPL", timeframe=BY_CODE["1T"], start=day, end=end)
+    daily = provider.get_bars("AAPL", timeframe=BY_CODE["1D"], start=day, end=end)
+    assert len(minutes) == 390
+    assert minutes[0].timestamp == datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+    assert [bar.timestamp for bar in daily] == [day]
+    assert daily[0].close == minutes[-1].close
+
+
+def test_the_calendar_lists_nyse_sessions_with_early_closes():
+    from datetime import date
+
+    sessions = market(hours="nyse").get_calendar(date(2026, 11, 25), date(2026, 11, 30))
+    assert [s.date for s in sessions] == [
+        date(2026, 11, 25),
+        date(2026, 11, 27),
+        date(2026, 11, 30),
+    ]
+    assert sessions[1].close == datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
