@@ -1,1 +1,22 @@
-urlpatterns: list = []
+"""Mounted under /api/prop-firm/ (API.md "prop_firm" payouts rows)."""
+
+from django.urls import path
+
+from prop_firm.payouts.api import views
+
+app_name = "payouts"
+
+urlpatterns = [
+    path("payouts/", views.PayoutListView.as_view(), name="payout-list"),
+    path(
+        "payouts/request_payout/",
+        views.PayoutRequestView.as_view(),
+        name="payout-request",
+    ),
+    path("payouts/<int:payout_id>/cancel/", views.PayoutCancelView.as_view(), name="payout-cancel"),
+    path(
+        "accounts/<int:account_id>/payout_eligibility/",
+        views.PayoutEligibilityView.as_view(),
+        name="payout-eligibility",
+    ),
+]

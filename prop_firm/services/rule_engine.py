@@ -736,6 +736,9 @@ def daily_reset(
         )
         since = dict(
             LedgerEntry.objects.filter(account_id__in=ids, created_at__gte=started)
+            # A withdrawal is not a trading result: the payout already moved the marks by P,
+            # and adding it back would anchor the new day's floor P too high.
+            .exclude(kind__in=("PAYOUT", "PAYOUT_REVERSAL"))
             .values("account_id")
             .annotate(total=Sum("amount"))
             .values_list("account_id", "total")

@@ -18,12 +18,12 @@ NY = ZoneInfo("America/New_York")
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=NY)
 
 
-def _post(account, amount: str) -> None:
+def _post(account, amount: str, kind: str = "ADJUSTMENT") -> None:
     from paper_trading.services.ledger import ledger_post
 
     with transaction.atomic():
         locked = PropFirmAccount.objects.select_for_update().get(pk=account.pk)
-        ledger_post(account=locked, kind="ADJUSTMENT", amount=Decimal(amount))
+        ledger_post(account=locked, kind=kind, amount=Decimal(amount))
 
 
 def test_reset_snapshots_balance_equity_and_raises_the_eod_mark(alice):
@@ -66,6 +66,19 @@ def test_late_reset_takes_the_balance_at_the_reset_instant(alice):
     assert account.current_balance == Decimal("49500.00")
     assert account.sod_balance == Decimal("50500.00")
     assert account.eod_hwm == Decimal("50500.00")
+
+
+def test_late_reset_does_not_count_a_withdrawal_as_the_new_days_result(alice):
+    with time_machine.travel(MONDAY_NOON, tick=False):
+        account = active_account(alice)
+        _post(account, "500.00")
+    with time_machine.travel(MONDAY_NOON.replace(hour=17, minute=20), tick=False):
+        _post(account, "-500.00", kind="PAYOUT")  # profit withdrawn after the reset instant
+    with time_machine.travel(MONDAY_NOON.replace(hour=18, minute=30), tick=False):
+        assert daily_reset().snapshots == 1
+    account.refresh_from_db()
+    # The day starts from what the trader holds; the withdrawal is not a loss to recover.
+    assert account.current_balance == account.sod_balance == Decimal("50000.00")
 
 
 def test_before_the_reset_time_nothing_is_due(alice):

@@ -368,6 +368,21 @@ def _dispute_closed_apply(obj: dict, _facts) -> Handled:
     return _processed(detail, purchase)
 
 
+# transfer.created / transfer.reversed (payouts through Stripe Connect)
+
+
+def _transfer_apply(payout_handler_name: str):
+    def apply(obj: dict, _facts) -> Handled:
+        from prop_firm.payouts import services as payouts
+
+        payout = getattr(payouts, payout_handler_name)(obj)
+        if payout is None:
+            return _ignored("no payout for this transfer")
+        return _processed(f"payout {payout.pk} is {payout.status.lower()}")
+
+    return apply
+
+
 HANDLERS: dict[str, Handler] = {
     "checkout.session.completed": Handler(_session_paid_apply, _session_paid_prepare),
     "checkout.session.async_payment_succeeded": Handler(_session_paid_apply, _session_paid_prepare),
@@ -382,4 +397,6 @@ HANDLERS: dict[str, Handler] = {
     "charge.refunded": Handler(_charge_refunded_apply),
     "charge.dispute.created": Handler(_dispute_created_apply),
     "charge.dispute.closed": Handler(_dispute_closed_apply),
+    "transfer.created": Handler(_transfer_apply("payout_transfer_created")),
+    "transfer.reversed": Handler(_transfer_apply("payout_transfer_reversed")),
 }

@@ -1,0 +1,346 @@
+"""Staff reads: every list as one set-based queryset, and the dashboard's figures."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from alpacabackend.money import to_cents
+from core.models import Asset, WatchList
+from paper_trading.models import Trade
+from prop_firm.models import (
+    AccountStage,
+    AccountStatus,
+    PropFirmAccount,
+    PropFirmPlan,
+    RuleViolation,
+    ViolationType,
+)
+from prop_firm.payouts.models import OPEN_STATUSES, Payout, PayoutStatus
+
+_ZERO = Decimal("0")
+_HUNDRED = Decimal("100")
+_MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _zero():
+    return Value(_ZERO, output_field=_MONEY)
+
+
+def user_list(
+    *,
+    search: str = "",
+    is_admin: bool | None = None,
+    is_verified: bool | None = None,
+    is_active: bool | None = None,
+) -> QuerySet:
+    users = get_user_model().objects.annotate(account_count=Count("prop_accounts"))
+    if search:
+        users = users.filter(Q(email__icontains=search) | Q(name__icontains=search))
+    if is_admin is not None:
+        users = users.filter(is_staff=is_admin)
+    if is_verified is not None:
+        users = users.filter(is_verified=is_verified)
+    if is_active is not None:
+        users = users.filter(is_active=is_active)
+    return users.order_by("-date_joined", "-id")
+
+
+def account_list(
+    *,
+    search: str = "",
+    status: str | None = None,
+    stage: str | None = None,
+    plan_id: int | None = None,
+    user_id: int | None = None,
+) -> QuerySet[PropFirmAccount]:
+    accounts = PropFirmAccount.objects.select_related("user", "plan").annotate(
+        total_winning_trades=Count(
+            "trades", filter=Q(trades__status="CLOSED", trades__realized_pl__gt=0)
+        ),
+        total_losing_trades=Count(
+            "trades", filter=Q(trades__status="CLOSED", trades__realized_pl__lt=0)
+        ),
+    )
+    if search:
+        accounts = accounts.filter(
+            Q(account_number__icontains=search)
+            | Q(user__email__icontains=search)
+            | Q(user__name__icontains=search)
+        )
+    if status:
+        accounts = accounts.filter(status=status)
+    if stage:
+        accounts = accounts.filter(stage=stage)
+    if plan_id:
+        accounts = accounts.filter(plan_id=plan_id)
+    if user_id:
+        accounts = accounts.filter(user_id=user_id)
+    return accounts.order_by("-created_at", "-id")
+
+
+def plan_list(*, search: str = "", is_active: bool | None = None) -> QuerySet[PropFirmPlan]:
+    plans = PropFirmPlan.objects.prefetch_related("extra_phases").annotate(
+        account_count=Count("accounts")
+    )
+    if search:
+        plans = plans.filter(name__icontains=search)
+    if is_active is not None:
+        plans = plans.filter(is_active=is_active)
+    return plans.order_by("starting_balance", "id")
+
+
+def violation_list(
+    *,
+    search: str = "",
+    violation_type: str | None = None,
+    account_id: int | None = None,
+) -> QuerySet[RuleViolation]:
+    violations = RuleViolation.objects.select_related("account", "account__user")
+    if search:
+        violations = violations.filter(
+            Q(account__account_number__icontains=search)
+            | Q(account__user__email__icontains=search)
+            | Q(description__icontains=search)
+        )
+    if violation_type:
+        violations = violations.filter(violation_type=violation_type)
+    if account_id:
+        violations = violations.filter(account_id=account_id)
+    return violations.order_by("-occurred_at", "-id")
+
+
+def trade_list(
+    *,
+    search: str = "",
+    status: str | None = None,
+    account_id: int | None = None,
+    user_id: int | None = None,
+    symbol: str | None = None,
+) -> QuerySet[Trade]:
+    trades = Trade.objects.select_related("account", "asset")
+    if search:
+        trades = trades.filter(
+            Q(account__account_number__icontains=search) | Q(asset__symbol__icontains=search)
+        )
+    if status:
+        trades = trades.filter(status=status)
+    if account_id:
+        trades = trades.filter(account_id=account_id)
+    if user_id:
+        trades = trades.filter(account__user_id=user_id)
+    if symbol:
+        trades = trades.filter(asset__symbol__iexact=symbol)
+    return trades.order_by("-created_at", "-id")
+
+
+def trade_statistics() -> dict:
+    """Firm-wide trade figures, in two queries."""
+    totals = Trade.objects.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status="OPEN")),
+        pending=Count("id", filter=Q(status="PENDING")),
+        closed=Count("id", filter=Q(status="CLOSED")),
+        winning=Count("id", filter=Q(status="CLOSED", realized_pl__gt=0)),
+        losing=Count("id", filter=Q(status="CLOSED", realized_pl__lt=0)),
+        realized_pl=Coalesce(Sum("realized_pl", filter=Q(status="CLOSED")), _zero()),
+        commission=Coalesce(Sum("commission"), _zero()),
+    )
+    by_symbol = list(
+        Trade.objects.filter(status__in=("OPEN", "CLOSED"))
+        .values("asset__symbol")
+        .annotate(trades=Count("id"))
+        .order_by("-trades", "asset__symbol")[:10]
+    )
+    closed = totals["closed"]
+    return {
+        "total_trades": totals["total"],
+        "open_trades": totals["open"],
+        "pending_orders": totals["pending"],
+        "closed_trades": closed,
+        "winning_trades": totals["winning"],
+        "losing_trades": totals["losing"],
+        "win_rate": to_cents(Decimal(totals["winning"]) * _HUNDRED / closed) if closed else _ZERO,
+        "total_realized_pl": to_cents(totals["realized_pl"]),
+        "total_commission": to_cents(totals["commission"]),
+        "top_symbols": [
+            {"symbol": row["asset__symbol"], "trades": row["trades"]} for row in by_symbol
+        ],
+    }
+
+
+def asset_list(
+    *,
+    search: str = "",
+    asset_class: str | None = None,
+    exchange: str | None = None,
+    tradable: bool | None = None,
+    status: str | None = None,
+) -> QuerySet[Asset]:
+    assets = Asset.objects.all()
+    if search:
+        assets = assets.filter(Q(symbol__icontains=search) | Q(name__icontains=search))
+    if asset_class:
+        assets = assets.filter(asset_class=asset_class)
+    if exchange:
+        assets = assets.filter(exchange=exchange)
+    if tradable is not None:
+        assets = assets.filter(tradable=tradable)
+    if status:
+        assets = assets.filter(status=status)
+    return assets.order_by("symbol", "id")
+
+
+def watchlist_list(
+    *, search: str = "", user_id: int | None = None, is_active: bool | None = None
+) -> QuerySet[WatchList]:
+    lists = WatchList.objects.select_related("user").annotate(asset_count=Count("items"))
+    if search:
+        lists = lists.filter(Q(name__icontains=search) | Q(user__email__icontains=search))
+    if user_id:
+        lists = lists.filter(user_id=user_id)
+    if is_active is not None:
+        lists = lists.filter(is_active=is_active)
+    return lists.order_by("-created_at", "-id")
+
+
+def watchlist_detail(*, watchlist_id: int) -> WatchList | None:
+    return (
+        WatchList.objects.select_related("user")
+        .prefetch_related("items__asset")
+        .annotate(asset_count=Count("items"))
+        .filter(pk=watchlist_id)
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Dashboard
+# --------------------------------------------------------------------------------------
+
+
+def _revenue(since) -> dict:
+    """Paid purchases since `since`; without the payments models, the plan price of the
+    accounts activated since then."""
+    try:
+        from prop_firm.payments.models import Purchase, PurchaseStatus
+    except ImportError:  # pragma: no cover - payments not installed
+        total = PropFirmAccount.objects.filter(activated_at__gte=since).aggregate(
+            amount=Coalesce(Sum("plan__price"), _zero()), count=Count("id")
+        )
+        return {"amount": to_cents(total["amount"]), "count": total["count"]}
+    total = Purchase.objects.filter(status=PurchaseStatus.PAID, paid_at__gte=since).aggregate(
+        amount=Coalesce(Sum("amount"), _zero()), count=Count("id")
+    )
+    return {"amount": to_cents(total["amount"]), "count": total["count"]}
+
+
+def dashboard(*, now=None) -> dict:
+    """The admin dashboard's figures: a fixed number of aggregate queries."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+    by_status = dict(
+        PropFirmAccount.objects.values_list("status").annotate(n=Count("id")).order_by()
+    )
+    by_stage = dict(
+        PropFirmAccount.objects.filter(status=AccountStatus.ACTIVE)
+        .values_list("stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+    plans = PropFirmPlan.objects.annotate(
+        passed=Count(
+            "accounts",
+            filter=Q(accounts__stage=AccountStage.EVALUATION, accounts__status="PASSED"),
+        ),
+        failed=Count(
+            "accounts",
+            filter=Q(accounts__stage=AccountStage.EVALUATION, accounts__status="FAILED"),
+        ),
+    ).order_by("starting_balance", "id")
+    pass_rates = [
+        {
+            "plan_id": plan.pk,
+            "plan_name": plan.name,
+            "passed": plan.passed,
+            "failed": plan.failed,
+            "pass_rate": (
+                to_cents(Decimal(plan.passed) * _HUNDRED / (plan.passed + plan.failed))
+                if plan.passed + plan.failed
+                else None
+            ),
+        }
+        for plan in plans
+    ]
+
+    breaches = dict(
+        RuleViolation.objects.filter(occurred_at__gte=today)
+        .values_list("violation_type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+    payouts = Payout.objects.aggregate(
+        pending_count=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        pending_amount=Coalesce(Sum("trader_share", filter=Q(status__in=OPEN_STATUSES)), _zero()),
+        paid_count=Count("id", filter=Q(status=PayoutStatus.COMPLETED)),
+        paid_amount=Coalesce(Sum("trader_share", filter=Q(status=PayoutStatus.COMPLETED)), _zero()),
+    )
+
+    # The firm's open exposure: what it would owe if every funded trader withdrew their
+    # profit now (P × split of each active funded account, at the last marks), plus the
+    # trader's share of the payouts not yet paid.
+    funded = (
+        PropFirmAccount.objects.filter(status=AccountStatus.ACTIVE, stage=AccountStage.FUNDED)
+        .values_list("plan__profit_split")
+        .annotate(
+            accounts=Count("id"),
+            profit=Coalesce(
+                Sum(Greatest(F("equity") - F("starting_balance"), _zero()), output_field=_MONEY),
+                _zero(),
+            ),
+        )
+        .order_by()
+    )
+    funded_accounts = 0
+    funded_profit = funded_share = _ZERO
+    for split, accounts, profit in funded:
+        funded_accounts += accounts
+        funded_profit += Decimal(profit)
+        funded_share += Decimal(profit) * split / _HUNDRED
+    owed = to_cents(payouts["pending_amount"])
+
+    return {
+        "revenue": {
+            "today": _revenue(today),
+            "last_30_days": _revenue(now - timedelta(days=30)),
+        },
+        "accounts": {
+            "total": sum(by_status.values()),
+            "by_status": {s: by_status.get(s, 0) for s in AccountStatus.values},
+            "active_by_stage": {s: by_stage.get(s, 0) for s in AccountStage.values},
+        },
+        "pass_rate_by_plan": pass_rates,
+        "breaches_today": {
+            "total": sum(breaches.values()),
+            "by_rule": {rule: breaches.get(rule, 0) for rule in ViolationType.values},
+        },
+        "payouts": {
+            "pending_count": payouts["pending_count"],
+            "pending_amount": owed,
+            "paid_count": payouts["paid_count"],
+            "paid_amount": to_cents(payouts["paid_amount"]),
+        },
+        "exposure": {
+            "funded_accounts": funded_accounts,
+            "funded_profit": to_cents(funded_profit),
+            "funded_profit_share": to_cents(funded_share),
+            "payouts_owed": owed,
+            "total": to_cents(funded_share + owed),
+        },
+    }

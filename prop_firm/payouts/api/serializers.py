@@ -1,0 +1,90 @@
+"""Input and output shapes of the payout endpoints (API.md "prop_firm" payouts rows)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from prop_firm.payouts.models import Payout, PayoutMethod, PayoutStatus
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+# Documented as a pattern, not an `enum`: the same choice set in the trader's and the staff's
+# payout components would otherwise collide with the other `status` enums (spectacular's
+# enum naming); ENUM_NAME_OVERRIDES = {"PayoutStatusEnum": ...} would allow a named enum.
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": f"^({'|'.join(PayoutStatus.values)})$",
+        "description": "; ".join(f"`{value}` {label}" for value, label in PayoutStatus.choices),
+    }
+)
+class PayoutStatusField(serializers.ChoiceField):
+    """A payout status."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=PayoutStatus.choices, **kwargs)
+
+
+class PayoutOutput(serializers.ModelSerializer):
+    """A payout as its trader sees it."""
+
+    status = PayoutStatusField(read_only=True)
+    account_number = serializers.CharField(source="account.account_number")
+    status_display = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Payout
+        fields = [
+            "id",
+            "account",
+            "account_number",
+            "amount",
+            "profit_split",
+            "trader_share",
+            "currency",
+            "status",
+            "status_display",
+            "payment_method",
+            "payment_details",
+            "stripe_transfer_id",
+            "reference",
+            "reason",
+            "failure_message",
+            "requested_at",
+            "processed_at",
+            "completed_at",
+            "credited_back_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PayoutListQuery(serializers.Serializer):
+    status = PayoutStatusField(required=False)
+    account_id = serializers.IntegerField(required=False, min_value=1)
+
+
+class PayoutRequestInput(serializers.Serializer):
+    account_id = serializers.IntegerField(min_value=1)
+    payment_method = serializers.ChoiceField(choices=PayoutMethod.choices)
+    payment_details = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Where to pay: bank account, wallet address... (not needed for stripe).",
+    )
+
+
+class CheckOutput(serializers.Serializer):
+    rule = serializers.CharField()
+    label = serializers.CharField()
+    ok = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class EligibilityOutput(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    checks = CheckOutput(many=True)
+    profit = serializers.DecimalField(**MONEY, help_text="P = B − B0.")
+    trader_share = serializers.DecimalField(**MONEY, help_text="P × profit_split / 100.")
+    next_eligible_at = serializers.DateTimeField(allow_null=True)
