@@ -106,3 +106,20 @@ class WrappedListPagination(StandardPagination):
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
             },
         }
+
+
+def wrapped_list_schema(name: str, item_serializer):
+    """OpenAPI shape of a wrapped list, for views that paginate by hand."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer(
+        name,
+        {
+            "msg": serializers.CharField(),
+            "data": item_serializer(many=True),
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+        },
+    )

@@ -8,6 +8,7 @@ from core.models import Asset, WatchList
 from paper_trading.models import TradeStatus
 from prop_firm.api.serializers import (
     MONEY,
+    PLAN_SETTINGS_FIELDS,
     AccountDetailOutput,
     AccountListOutput,
     PlanOutput,
@@ -131,31 +132,7 @@ class PlanInput(serializers.ModelSerializer):
 
     class Meta:
         model = PropFirmPlan
-        fields = [
-            "name",
-            "description",
-            "plan_type",
-            "starting_balance",
-            "price",
-            "currency",
-            "max_daily_loss",
-            "max_total_loss",
-            "profit_target",
-            "min_trading_days",
-            "max_position_size",
-            "profit_split",
-            "is_active",
-            "stripe_price_id",
-            "daily_loss_basis",
-            "drawdown_mode",
-            "drawdown_lock_at_start",
-            "max_leverage",
-            "consistency_pct",
-            "max_inactive_days",
-            "max_stage_days",
-            "payout_frequency_days",
-            "min_payout_amount",
-        ]
+        fields = [*PLAN_SETTINGS_FIELDS, "stripe_price_id"]
 
 
 class PlanQuery(Search):

@@ -24,38 +24,40 @@ class PhaseOutput(serializers.Serializer):
     min_trading_days = serializers.IntegerField()
 
 
+# The plan's own settings: the seed's fields, then RULES.md's switches. Shown to traders and
+# edited by staff (the staff API adds `stripe_price_id`).
+PLAN_SETTINGS_FIELDS = [
+    "name",
+    "description",
+    "plan_type",
+    "starting_balance",
+    "price",
+    "currency",
+    "max_daily_loss",
+    "max_total_loss",
+    "profit_target",
+    "min_trading_days",
+    "max_position_size",
+    "profit_split",
+    "is_active",
+    "daily_loss_basis",
+    "drawdown_mode",
+    "drawdown_lock_at_start",
+    "max_leverage",
+    "consistency_pct",
+    "max_inactive_days",
+    "max_stage_days",
+    "payout_frequency_days",
+    "min_payout_amount",
+]
+
+
 class PlanOutput(serializers.ModelSerializer):
     phases = serializers.SerializerMethodField()
 
     class Meta:
         model = PropFirmPlan
-        fields = [
-            "id",
-            "name",
-            "description",
-            "plan_type",
-            "starting_balance",
-            "price",
-            "currency",
-            "max_daily_loss",
-            "max_total_loss",
-            "profit_target",
-            "min_trading_days",
-            "max_position_size",
-            "profit_split",
-            "is_active",
-            "daily_loss_basis",
-            "drawdown_mode",
-            "drawdown_lock_at_start",
-            "max_leverage",
-            "consistency_pct",
-            "max_inactive_days",
-            "max_stage_days",
-            "payout_frequency_days",
-            "min_payout_amount",
-            "phases",
-            "created_at",
-        ]
+        fields = ["id", *PLAN_SETTINGS_FIELDS, "phases", "created_at"]
 
     @extend_schema_field(PhaseOutput(many=True))
     def get_phases(self, plan):

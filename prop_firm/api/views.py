@@ -10,7 +10,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
 
 from alpacabackend.api.errors import NotFound
-from alpacabackend.api.pagination import StandardPagination, WrappedListPagination
+from alpacabackend.api.pagination import (
+    StandardPagination,
+    WrappedListPagination,
+    wrapped_list_schema,
+)
 from alpacabackend.api.responses import wrapped
 from prop_firm import selectors
 from prop_firm.api import serializers as s
@@ -68,16 +72,7 @@ class AccountListView(APIView):
     @extend_schema(
         operation_id="prop_firm_accounts_list",
         parameters=[s.AccountFilterInput],
-        responses=inline_serializer(
-            "AccountListResponse",
-            {
-                "msg": serializers.CharField(),
-                "data": s.AccountListOutput(many=True),
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-            },
-        ),
+        responses=wrapped_list_schema("AccountListResponse", s.AccountListOutput),
     )
     def get(self, request):
         filters = s.AccountFilterInput(data=request.query_params)

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from alpacabackend.api.errors import NotFound
-from alpacabackend.api.pagination import WrappedListPagination
+from alpacabackend.api.pagination import WrappedListPagination, wrapped_list_schema
 from alpacabackend.api.responses import wrapped
 from prop_firm.models import PropFirmAccount
 from prop_firm.payouts import selectors, services
@@ -78,16 +78,7 @@ class PayoutListView(APIView):
     @extend_schema(
         operation_id="prop_firm_payouts_list",
         parameters=[s.PayoutListQuery],
-        responses=inline_serializer(
-            "PayoutListResponse",
-            {
-                "msg": serializers.CharField(),
-                "data": s.PayoutOutput(many=True),
-                "count": serializers.IntegerField(),
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-            },
-        ),
+        responses=wrapped_list_schema("PayoutListResponse", s.PayoutOutput),
     )
     def get(self, request):
         query = s.PayoutListQuery(data=request.query_params)
