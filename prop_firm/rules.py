@@ -353,6 +353,7 @@ def trading_day_key(instant: datetime, tz: tzinfo | str, reset_time: time) -> da
     never goes backwards; where it falls in a skipped hour, the day changes at the jump.
     """
     _require_aware("instant", instant)
+    reset_time = reset_time.replace(fold=0)  # a configured wall time: PEP 495's fold is moot
     local = instant.astimezone(_zone(tz))
     day = local.date()
     if local.time() >= reset_time:
@@ -371,6 +372,7 @@ def next_reset_at(instant: datetime, tz: tzinfo | str, reset_time: time) -> date
     repeated wall hour never compares equal to one in another zone (PEP 495).
     """
     zone = _zone(tz)
+    reset_time = reset_time.replace(fold=0)
     key = trading_day_key(instant, zone, reset_time)
     wall = datetime.combine(key, reset_time, tzinfo=zone)
     if _skipped(wall):

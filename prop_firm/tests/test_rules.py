@@ -888,3 +888,17 @@ def test_trader_share_is_rounded_half_even_to_cents():
     assert trader_share(D("1.30625"), D("80")) == D("1.04")  # 1.045
     assert trader_share(D("1.31875"), D("80")) == D("1.06")  # 1.055
     assert trader_share(D("-50.00"), D("80")) == D("0.00")
+
+
+def test_a_reset_time_carrying_fold_1_is_the_same_wall_time():
+    """Found by the property test: 02:00 with fold=1 in the skipped hour of 14 March 2010."""
+    ny = ZoneInfo("America/New_York")
+    instant = datetime(2010, 3, 13, 7, 0, tzinfo=UTC)
+    plain, folded = time(2, 0), time(2, 0, fold=1)
+
+    following = next_reset_at(instant, ny, folded)
+
+    assert following == next_reset_at(instant, ny, plain)
+    assert trading_day_key(following, ny, folded) == trading_day_key(
+        instant, ny, plain
+    ) + timedelta(days=1)
