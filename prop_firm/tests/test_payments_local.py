@@ -70,6 +70,18 @@ def test_pay_activates_before_the_browser_lands_on_success_url(
     assert Purchase.objects.get().status == "PAID"
 
 
+def test_paying_marks_the_trader_verified(
+    client, checkout, alice, django_capture_on_commit_callbacks
+):
+    assert alice.is_verified is False
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_path(checkout["session_url"]) + "pay/")
+
+    alice.refresh_from_db()
+    assert alice.is_verified is True
+
+
 def test_pay_twice_activates_once(client, checkout, django_capture_on_commit_callbacks):
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):

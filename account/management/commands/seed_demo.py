@@ -41,3 +41,10 @@ class Command(BaseCommand):
             except Exception as exc:  # the fixture arrives with the prop firm issue
                 self.stdout.write(f"No plans loaded: {exc}")
         self.stdout.write(f"  Plans: {plan_model.objects.count()}")
+
+        # The simulated market's universe, so a trader can place an order at once.
+        from core.models import Asset
+        from core.services.assets import assets_seed_if_empty
+
+        assets_seed_if_empty()
+        self.stdout.write(f"  Assets: {Asset.objects.count()}")

@@ -8,6 +8,7 @@ match the purchase. Lock order: purchase row, then account row (inside `account_
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
@@ -131,6 +132,10 @@ def purchase_fulfil(*, purchase: Purchase, session: CheckoutSession | None = Non
             return Fulfilment(locked, account, NOT_FULFILLABLE, reason, changed=True)
 
         account = lifecycle.account_activate(account=account)
+        # A trader who has paid is verified (the profile's `is_verified`).
+        get_user_model().objects.filter(pk=locked.user_id, is_verified=False).update(
+            is_verified=True
+        )
         return Fulfilment(locked, account, FULFILLED, "Payment received.", changed=True)
 
 
