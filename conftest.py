@@ -76,3 +76,19 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def market_data_down(settings):
+    """The market-data provider does not answer: Alpaca configured, every HTTP call refused
+    at the edge (`responses` with nothing stubbed)."""
+    import responses
+
+    settings.MARKET_DATA_PROVIDER = "alpaca"
+    settings.APCA_API_KEY = "PKTEST"
+    settings.APCA_API_SECRET_KEY = "secret"
+    from core.providers import get_provider
+
+    get_provider()._sleep = lambda seconds: None  # retries wait for nobody in tests
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        yield

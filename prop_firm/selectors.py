@@ -118,7 +118,7 @@ def account_row(account: PropFirmAccount) -> dict:
 def account_detail(*, account: PropFirmAccount, now: datetime | None = None) -> dict:
     """The live numbers of RULES.md's last section, marked to the latest quotes (reads
     only: the sweep and `refresh_balance` are what store and act)."""
-    from prop_firm.services.rule_engine import account_evaluate
+    from prop_firm.services.rule_engine import account_evaluate, account_quotes_refresh
 
     now = now or timezone.now()
     if account.activated_at is None:
@@ -132,6 +132,7 @@ def account_detail(*, account: PropFirmAccount, now: datetime | None = None) -> 
         )
         equity = unrealized = _ZERO
     else:
+        account_quotes_refresh(account=account)
         evaluation, _ = account_evaluate(account=account, now=now)
         equity, unrealized = to_cents(evaluation.equity), to_cents(evaluation.unrealized_pl)
     b0 = account.starting_balance

@@ -53,6 +53,21 @@ def quote_latest(*, symbol: str, max_age: float = LIVE_QUOTE_AGE) -> Quote | Non
     return quotes_get([symbol]).get(symbol, fresh)
 
 
+def quotes_ensure_fresh(symbols) -> None:
+    """Asks the provider for the symbols whose cached quote is missing or stale, so an order
+    on a symbol nobody trades yet (no stream or poll follows it) still fills at a current
+    price. A provider failure is logged and changes nothing: the caller then finds no fresh
+    quote (NO_PRICE). Never call it inside a transaction: it may go to the network."""
+    cached = quotes_get(symbols)
+    missing = [s for s in dict.fromkeys(symbols) if s not in cached or not cached[s].is_fresh()]
+    if not missing:
+        return
+    try:
+        quotes_refresh(missing)
+    except ProviderUnavailable as exc:
+        logger.warning("No fresh quote for %s: %s", ", ".join(missing), exc)
+
+
 def stream_heartbeat() -> None:
     """The price stream says it is alive; the polling task stands down while it is."""
     cache.set(STREAM_HEARTBEAT_KEY, timezone.now().isoformat(), timeout=60)

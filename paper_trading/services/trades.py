@@ -25,6 +25,7 @@ from django.utils import timezone
 from alpacabackend.api.errors import InvalidInput, StateConflict
 from alpacabackend.money import to_quantity
 from core.quotes import quotes_get
+from core.services.quotes import quotes_ensure_fresh
 from paper_trading.models import (
     CloseReason,
     Direction,
@@ -325,6 +326,7 @@ def trade_place(
     _check_quantity(asset, quantity)
     _check_order_prices(order_type, limit_price, stop_price)
     _check_bracket(direction, stop_loss, take_profit)
+    quotes_ensure_fresh([asset.symbol])  # before the lock: it may ask the provider
 
     with transaction.atomic():
         account = _lock_account(account.pk)
@@ -412,6 +414,7 @@ def trade_close(
     config = fills.FillConfig.from_settings()
     if quantity is not None:
         _check_quantity(trade.asset, quantity)
+    quotes_ensure_fresh([trade.asset.symbol])  # before the lock: it may ask the provider
 
     with transaction.atomic():
         account = _lock_account(trade.account_id)

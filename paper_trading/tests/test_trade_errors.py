@@ -1,6 +1,7 @@
 """Bad input and refused orders: a clear 4xx with a code, and nothing written."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -105,15 +106,24 @@ def test_contradicting_side_and_direction_are_refused(api, account, quoted):
     assert_refused(r, 400, "VALIDATION_ERROR", "side")
 
 
-def test_no_fresh_quote_refuses_a_market_order(api, account, aapl):
+def test_no_fresh_quote_refuses_a_market_order(api, account, aapl, market_data_down):
     quote("AAPL", "99.98", "100.00", at=datetime.now(UTC) - timedelta(minutes=5))
     r = place(api, symbol="AAPL", side="buy", quantity="1")
     assert_refused(r, 400, "NO_PRICE")
 
 
-def test_no_quote_at_all_refuses_a_market_order(api, account, aapl):
+def test_no_quote_at_all_refuses_a_market_order(api, account, aapl, market_data_down):
     r = place(api, symbol="AAPL", side="buy", quantity="1")
     assert_refused(r, 400, "NO_PRICE")
+
+
+def test_a_missing_quote_is_fetched_from_the_market_before_the_fill(api, account, aapl):
+    """Nobody follows AAPL yet (no stream, no poll): the order asks the market itself."""
+    r = place(api, symbol="AAPL", side="buy", quantity="1")
+
+    assert r.status_code == 201
+    assert r.json()["data"]["status"] == "OPEN"
+    assert Decimal(r.json()["data"]["entry_price"]) > 0
 
 
 def test_a_market_order_is_refused_while_the_market_is_closed(

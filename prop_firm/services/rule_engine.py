@@ -246,11 +246,29 @@ def account_mark(*, account: PropFirmAccount, now: datetime | None = None) -> ru
     return evaluation
 
 
+def account_quotes_refresh(*, account: PropFirmAccount | int) -> None:
+    """Fresh quotes for the account's open positions before it is marked: with no stream or
+    poll running (the embedded default) the cache would otherwise only hold stale prices.
+    Skipped inside a transaction, where no network call may happen."""
+    from core.services.quotes import quotes_ensure_fresh
+    from paper_trading.models import Trade
+
+    if transaction.get_connection().in_atomic_block:
+        return
+    symbols = (
+        Trade.objects.filter(account=account, status="OPEN")
+        .values_list("asset__symbol", flat=True)
+        .distinct()
+    )
+    quotes_ensure_fresh(list(symbols))
+
+
 def account_check(
     *, account: PropFirmAccount | int, now: datetime | None = None, actor=None
 ) -> CheckResult:
     """Locks the account, re-marks it and acts on what RULES.md says (breach, pass, warning)."""
     account_id = account if isinstance(account, int) else account.pk
+    account_quotes_refresh(account=account_id)
     with transaction.atomic():
         locked = (
             PropFirmAccount.objects.select_related("plan", "user")
