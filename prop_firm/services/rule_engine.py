@@ -285,6 +285,13 @@ def account_check_locked(
     *, account: PropFirmAccount, now: datetime, actor=None, fill_recorded: bool = False
 ) -> CheckResult:
     """The per-account path. The caller holds the account lock inside a transaction."""
+    if account.status == ACTIVE and (account.sod_day is None or account.sod_day < day_key(now)):
+        # The reset task has not reached this account yet: a new day is judged from its own
+        # start-of-day marks, never from yesterday's.
+        day_start_snapshots_take(now=now, account_ids=[account.pk])
+        account.refresh_from_db(
+            fields=["sod_balance", "sod_equity", "eod_hwm", "max_loss_floor", "sod_day"]
+        )
     snapshot = account_snapshot_load(account=account)
     market = quotes_get(sorted(snapshot.symbols)) if snapshot.symbols else {}
     evaluation = rules.evaluate(
@@ -564,6 +571,14 @@ def sweep_chunk(*, first_id: int, last_id: int, context: SweepContext | None = N
     """
     context = context or SweepContext()
     now = context.now
+    # Accounts the reset task has not reached yet get today's start-of-day marks first.
+    day_start_snapshots_take(
+        now=now,
+        account_ids=PropFirmAccount.objects.filter(status=ACTIVE, id__gte=first_id, id__lte=last_id)
+        .exclude(sod_day__gte=context.today)
+        .values_list("id", flat=True),
+        plans=context.plans,
+    )
     rows = list(
         PropFirmAccount.objects.filter(status=ACTIVE, id__gte=first_id, id__lte=last_id)
         .order_by("id")
@@ -707,23 +722,104 @@ class ResetStats:
     checked: list[int] = field(default_factory=list)
 
 
+def day_start_snapshots_take(
+    *, now: datetime, account_ids: Iterable[int], plans: _PlanRulesCache | None = None
+) -> int:
+    """Takes the start-of-day snapshot (SOD_B, SOD_E, EOD_HWM, F_t) of those of `account_ids`
+    that are active and not yet snapshotted for the day key of `now`; returns how many.
+
+    The snapshot belongs to the day key, not to the time it is taken: SOD_B is the balance
+    at the reset instant (the current balance minus the trading entries posted since), and
+    SOD_E the equity last marked before that instant (or, when the account has been marked
+    since, SOD_B plus the last marked U). EOD_HWM is raised to SOD_B. `sod_day` guards
+    against taking it twice, so any caller may take it: the daily reset task, the sweep and
+    the per-account check all do, and none judges an account against yesterday's floor.
+    """
+    from paper_trading.models import LedgerEntry
+
+    today = day_key(now)
+    started = day_started_at(today)
+    plans = plans or _PlanRulesCache()
+    due = PropFirmAccount.objects.filter(pk__in=list(account_ids), status=ACTIVE).exclude(
+        sod_day__gte=today
+    )
+    rows = list(
+        due.values_list(
+            "id",
+            "plan_id",
+            "stage",
+            "phase",
+            "current_balance",
+            "equity",
+            "unrealized_pl",
+            "last_marked_at",
+            "eod_hwm",
+            "peak_equity",
+            "max_loss_floor",
+        )
+    )
+    if not rows:
+        return 0
+    ids = [row[0] for row in rows]
+    since = dict(
+        LedgerEntry.objects.filter(account_id__in=ids, created_at__gte=started)
+        # A withdrawal is not a trading result: the payout already moved the marks by P,
+        # and adding it back would anchor the new day's floor P too high.
+        .exclude(kind__in=("PAYOUT", "PAYOUT_REVERSAL"))
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    plans.load({row[1] for row in rows})
+    updates = []
+    for (
+        account_id,
+        plan_id,
+        stage,
+        phase,
+        balance,
+        equity,
+        unrealized,
+        marked_at,
+        eod_hwm,
+        peak,
+        floor,
+    ) in rows:
+        sod_balance = balance - since.get(account_id, _ZERO)
+        if marked_at is not None and marked_at <= started:
+            sod_equity = equity
+        else:
+            sod_equity = sod_balance + unrealized
+        marks = rules.day_start_marks(balance=sod_balance, equity=sod_equity, eod_hwm=eod_hwm)
+        new_floor = rules.max_loss_floor(
+            plans.get(plan_id, stage, phase), eod_hwm=marks.eod_hwm, peak_equity=peak
+        )
+        updates.append(
+            PropFirmAccount(
+                id=account_id,
+                sod_balance=to_cents(marks.sod_balance),
+                sod_equity=to_cents(marks.sod_equity),
+                eod_hwm=to_cents(marks.eod_hwm),
+                max_loss_floor=max(floor, to_cents(new_floor)),
+                sod_day=today,
+            )
+        )
+    PropFirmAccount.objects.filter(status=ACTIVE).exclude(sod_day__gte=today).bulk_update(
+        updates,
+        ["sod_balance", "sod_equity", "eod_hwm", "max_loss_floor", "sod_day"],
+        batch_size=len(updates),
+    )
+    return len(updates)
+
+
 def daily_reset(
     *, now: datetime | None = None, chunk_size: int | None = None, progress=None
 ) -> ResetStats:
     """Takes the start-of-day snapshot of every active account not yet snapshotted for the
-    current day key (`sod_day` guards double runs), then judges accounts whose inactivity or
-    time limit has run out.
-
-    The snapshot belongs to the day key, not to the time the task runs: SOD_B is the balance
-    at the reset instant (the current balance minus the ledger entries posted since), and
-    SOD_E the equity last marked before that instant (or, when the account has been marked
-    since, SOD_B plus the last marked U). EOD_HWM is raised to SOD_B.
-    """
-    from paper_trading.models import LedgerEntry
-
+    current day key (see `day_start_snapshots_take`), then judges accounts whose inactivity
+    or time limit has run out."""
     now = now or timezone.now()
     today = day_key(now)
-    started = day_started_at(today)
     size = chunk_size or sweep_chunk_size()
     stats = ResetStats(day=today)
     plans = _PlanRulesCache()
@@ -735,73 +831,7 @@ def daily_reset(
     )
     for index in range(0, len(due_ids), size):
         ids = due_ids[index : index + size]
-        rows = list(
-            PropFirmAccount.objects.filter(pk__in=ids, status=ACTIVE)
-            .exclude(sod_day__gte=today)
-            .values_list(
-                "id",
-                "plan_id",
-                "stage",
-                "phase",
-                "current_balance",
-                "equity",
-                "unrealized_pl",
-                "last_marked_at",
-                "eod_hwm",
-                "peak_equity",
-                "max_loss_floor",
-            )
-        )
-        since = dict(
-            LedgerEntry.objects.filter(account_id__in=ids, created_at__gte=started)
-            # A withdrawal is not a trading result: the payout already moved the marks by P,
-            # and adding it back would anchor the new day's floor P too high.
-            .exclude(kind__in=("PAYOUT", "PAYOUT_REVERSAL"))
-            .values("account_id")
-            .annotate(total=Sum("amount"))
-            .values_list("account_id", "total")
-        )
-        plans.load({row[1] for row in rows})
-        updates = []
-        for (
-            account_id,
-            plan_id,
-            stage,
-            phase,
-            balance,
-            equity,
-            unrealized,
-            marked_at,
-            eod_hwm,
-            peak,
-            floor,
-        ) in rows:
-            sod_balance = balance - since.get(account_id, _ZERO)
-            if marked_at is not None and marked_at <= started:
-                sod_equity = equity
-            else:
-                sod_equity = sod_balance + unrealized
-            marks = rules.day_start_marks(balance=sod_balance, equity=sod_equity, eod_hwm=eod_hwm)
-            new_floor = rules.max_loss_floor(
-                plans.get(plan_id, stage, phase), eod_hwm=marks.eod_hwm, peak_equity=peak
-            )
-            updates.append(
-                PropFirmAccount(
-                    id=account_id,
-                    sod_balance=to_cents(marks.sod_balance),
-                    sod_equity=to_cents(marks.sod_equity),
-                    eod_hwm=to_cents(marks.eod_hwm),
-                    max_loss_floor=max(floor, to_cents(new_floor)),
-                    sod_day=today,
-                )
-            )
-        if updates:
-            PropFirmAccount.objects.filter(status=ACTIVE).exclude(sod_day__gte=today).bulk_update(
-                updates,
-                ["sod_balance", "sod_equity", "eod_hwm", "max_loss_floor", "sod_day"],
-                batch_size=len(updates),
-            )
-            stats.snapshots += len(updates)
+        stats.snapshots += day_start_snapshots_take(now=now, account_ids=ids, plans=plans)
         if progress is not None:
             progress(len(ids))
     stats.checked = _time_limits_run_out(now=now, plans=plans)

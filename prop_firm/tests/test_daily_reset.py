@@ -112,3 +112,42 @@ def test_daily_reset_command(alice, capsys):
     with time_machine.travel(MONDAY_NOON.replace(hour=17, minute=5), tick=False):
         call_command("daily_reset")
     assert "1 snapshot(s)" in capsys.readouterr().out
+
+
+def _losing_day_then_a_new_loss(alice):
+    """Monday: B falls to 47,980.40 before 17:00. Just after 17:00 (the new day) a position
+    loses 610.00: E = 47,370.40, above the new day's floor 45,480.40 but below Monday's."""
+    with time_machine.travel(MONDAY_NOON, tick=False):
+        account = active_account(alice)
+        _post(account, "-2019.60")
+    just_after_reset = MONDAY_NOON.replace(hour=17, minute=0, second=30)
+    with time_machine.travel(just_after_reset, tick=False):
+        open_position(account, "AAA", 100, "100.00")
+        put_quote("AAA", "93.90")
+    return account, just_after_reset
+
+
+def test_the_sweep_before_the_reset_task_judges_the_new_day_from_its_own_start(alice):
+    account, just_after_reset = _losing_day_then_a_new_loss(alice)
+
+    with time_machine.travel(just_after_reset, tick=False):
+        from prop_firm.services.rule_engine import sweep
+
+        sweep()  # the reset task has not run yet
+
+    account.refresh_from_db()
+    assert account.status == "ACTIVE"
+    assert account.sod_day == date(2026, 11, 24)
+    assert account.sod_balance == Decimal("47980.40")
+
+
+def test_a_check_before_the_reset_task_judges_the_new_day_from_its_own_start(alice):
+    account, just_after_reset = _losing_day_then_a_new_loss(alice)
+
+    with time_machine.travel(just_after_reset, tick=False):
+        violations = account.check_rules()
+
+    account.refresh_from_db()
+    assert violations == []
+    assert account.status == "ACTIVE"
+    assert account.sod_balance == Decimal("47980.40")

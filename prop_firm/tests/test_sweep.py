@@ -11,6 +11,7 @@ from django.utils import timezone
 from account.models import User
 from prop_firm.models import AccountActivity, EquitySnapshot, PropFirmAccount, RuleViolation
 from prop_firm.services import rule_engine
+from prop_firm.services.trading_day import day_key
 from prop_firm.tests.factories import (
     AssetFactory,
     PlanFactory,
@@ -43,6 +44,7 @@ def _book(count: int, plan, user) -> None:
             eod_hwm=b0,
             peak_equity=b0,
             max_loss_floor=b0 - plan.max_total_loss,
+            sod_day=day_key(now),  # steady state: today's reset already taken
             stage_started_at=now,
             activated_at=now,
         )
