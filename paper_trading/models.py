@@ -92,7 +92,12 @@ class Trade(models.Model):
         blank=True, help_text="Why the system rejected, expired or cancelled the order."
     )
     client_order_id = models.CharField(max_length=64, null=True, blank=True)
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    idempotency_key = models.CharField(
+        max_length=128, null=True, blank=True, help_text="Idempotency-Key of the order."
+    )
+    close_idempotency_key = models.CharField(
+        max_length=128, null=True, blank=True, help_text="Idempotency-Key of the close."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,6 +113,11 @@ class Trade(models.Model):
                 fields=["account", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
                 name="trade_idempotency_key_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "close_idempotency_key"],
+                condition=Q(close_idempotency_key__isnull=False),
+                name="trade_close_idempotency_key_unique",
             ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="trade_quantity_positive"),
             # A filled trade always knows its entry; a closed one its exit and its result.

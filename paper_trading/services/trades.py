@@ -202,15 +202,15 @@ def _close(
             commission=entry_share,
             notes=trade.notes,
             split_from=trade,
-            idempotency_key=idempotency_key,
+            close_idempotency_key=idempotency_key or None,
         )
         trade.quantity = trade.quantity - quantity
         trade.commission = trade.commission - entry_share
         trade.save(update_fields=["quantity", "commission", "updated_at"])
     else:
         closed = trade
-        if idempotency_key and not trade.idempotency_key:
-            trade.idempotency_key = idempotency_key
+        if idempotency_key:
+            trade.close_idempotency_key = idempotency_key
 
     exit_fee = fills.commission(quantity, config)
     gross = fills.realized_gross(
@@ -419,7 +419,9 @@ def trade_close(
     with transaction.atomic():
         account = _lock_account(trade.account_id)
         if idempotency_key:
-            done = Trade.objects.filter(account=account, idempotency_key=idempotency_key).first()
+            done = Trade.objects.filter(
+                account=account, close_idempotency_key=idempotency_key
+            ).first()
             if done is not None and (done.pk == trade.pk or done.split_from_id == trade.pk):
                 return done
         trade = _lock_trade(trade.pk)

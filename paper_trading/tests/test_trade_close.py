@@ -119,6 +119,21 @@ def test_a_retried_partial_close_with_the_same_key_closes_once(api, account, lon
     assert Trade.objects.get(pk=long_10["id"]).quantity == D("6")
 
 
+def test_a_retried_full_close_of_a_keyed_order_returns_the_closed_trade(api, account, aapl):
+    quote("AAPL", "99.98", "100.00")
+    opened = api.post("/api/paper-trading/trades/", {"symbol": "AAPL", "side": "buy",
+                      "quantity": "10"}, format="json", HTTP_IDEMPOTENCY_KEY="open-1")  # fmt: skip
+    trade_id = opened.json()["data"]["id"]
+
+    first = api.post(trade_url(trade_id, "close"), HTTP_IDEMPOTENCY_KEY="close-1")
+    again = api.post(trade_url(trade_id, "close"), HTTP_IDEMPOTENCY_KEY="close-1")
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["data"]["id"] == trade_id
+    assert again.json()["data"]["status"] == "CLOSED"
+    assert len(entries(account, "REALIZED_PNL")) == 1
+
+
 def test_bob_cannot_close_alices_trade(bob_api, account, long_10):
     r = bob_api.post(trade_url(long_10["id"], "close"))
     assert (r.status_code, r.json()["code"]) == (404, "NOT_FOUND")
