@@ -314,9 +314,13 @@ def stage_pass_locked(
     """ACTIVE → PASSED for a locked, flat account, and the next stage opened as a new ACTIVE
     account (own B0 and DEPOSIT, linked by `previous_account`). Idempotent: the one-to-one
     link means a stage is continued at most once."""
+    from paper_trading.services.trades import account_liquidate
+
     existing = PropFirmAccount.objects.filter(previous_account=account).first()
     if existing is not None:
         return existing
+    # The stage is over: its resting orders go with it (it is flat, so nothing else closes).
+    account_liquidate(account=account, reason="Cancelled: the stage was passed.")
     _status_change(
         account=account,
         target=S.PASSED,

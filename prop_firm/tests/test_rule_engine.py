@@ -153,6 +153,30 @@ def test_passing_phase_one_opens_phase_two_then_funded(
     assert PropFirmAccount.objects.filter(user=alice).count() == 3
 
 
+def test_passing_a_stage_cancels_its_resting_orders(alice):
+    from paper_trading.models import Trade
+    from paper_trading.services.trades import trade_place
+
+    account = active_account(alice, profit_target=Decimal("1000"), min_trading_days=1)
+    put_quote("AAA", "100.00")
+    trade = _place(account, "AAA", 100)
+    resting = trade_place(
+        account=account, asset=trade.asset, direction="LONG", quantity=Decimal("1"),
+        order_type="LIMIT", limit_price=Decimal("50.00"),
+    )  # fmt: skip
+    put_quote("AAA", "111.00")
+
+    _close(trade)
+
+    account.refresh_from_db()
+    assert account.status == "PASSED"
+    resting = Trade.objects.get(pk=resting.pk)
+    assert (resting.status, resting.rejection_reason) == (
+        "CANCELLED",
+        "Cancelled: the stage was passed.",
+    )
+
+
 def test_profit_target_needs_the_minimum_trading_days(alice):
     account = active_account(alice, profit_target=Decimal("1000"), min_trading_days=2)
     put_quote("AAA", "100.00")
