@@ -169,23 +169,39 @@ def account_detail(*, account: PropFirmAccount, now: datetime | None = None) -> 
 
 
 def account_statistics(*, account: PropFirmAccount) -> dict:
-    """The seed's statistics and more, from the account's trades and equity points."""
+    """The seed's statistics and more, from the account's trades and equity points.
+
+    A trade is what the trader opened: the pieces a partial close split off count as one
+    trade with the original, whose result is the sum of its pieces once it is fully closed.
+    Losses (`total_loss`, `average_loss`) are positive amounts; `profit_earned` is B − B0, as
+    on the account.
+    """
     from paper_trading.models import Trade
 
-    trades = list(
-        Trade.objects.filter(account=account, status__in=("OPEN", "CLOSED")).values_list(
-            "status", "realized_pl", "exit_at"
-        )
+    pieces = Trade.objects.filter(account=account, status__in=("OPEN", "CLOSED")).values_list(
+        "id", "split_from_id", "status", "realized_pl", "exit_at"
     )
-    closed = [(pnl or _ZERO, exit_at) for status, pnl, exit_at in trades if status == "CLOSED"]
-    wins = [pnl for pnl, _ in closed if pnl > 0]
-    losses = [pnl for pnl, _ in closed if pnl < 0]
+    root_of: dict[int, int] = {}
+    trades: dict[int, dict] = {}
+    for trade_id, split_from_id, status, pnl, exit_at in sorted(pieces):
+        root = root_of.get(split_from_id, split_from_id) if split_from_id else trade_id
+        root_of[trade_id] = root
+        trade = trades.setdefault(root, {"open": False, "pnl": _ZERO, "exits": []})
+        if status == "OPEN":
+            trade["open"] = True
+        else:
+            trade["pnl"] += pnl or _ZERO
+            trade["exits"].append((exit_at, pnl or _ZERO))
+    closed = [trade["pnl"] for trade in trades.values() if not trade["open"]]
+    wins = [pnl for pnl in closed if pnl > 0]
+    losses = [pnl for pnl in closed if pnl < 0]
     gross_win = sum(wins, _ZERO)
     gross_loss = -sum(losses, _ZERO)
     days: dict = defaultdict(lambda: _ZERO)
-    for pnl, exit_at in closed:
-        if exit_at is not None:
-            days[day_key(exit_at)] += pnl
+    for trade in trades.values():
+        for exit_at, pnl in trade["exits"]:
+            if exit_at is not None:
+                days[day_key(exit_at)] += pnl
     best = max(days.items(), key=lambda item: item[1]) if days else None
     worst = min(days.items(), key=lambda item: item[1]) if days else None
     funded = account.activated_at is not None
@@ -198,13 +214,16 @@ def account_statistics(*, account: PropFirmAccount) -> dict:
         "losing_trades": len(losses),
         "win_rate": to_cents(Decimal(len(wins)) * _HUNDRED / len(closed)) if closed else _ZERO,
         "total_pnl": to_cents(account.equity - account.starting_balance) if funded else _ZERO,
-        "profit_earned": to_cents(gross_win),
+        "profit_earned": (
+            to_cents(account.current_balance - account.starting_balance) if funded else _ZERO
+        ),
+        "gross_profit": to_cents(gross_win),
         "total_loss": to_cents(gross_loss),
-        "net_realized_pnl": to_cents(gross_win - gross_loss),
+        "net_realized_pnl": to_cents(sum(days.values(), _ZERO)),
         "trading_days": account.trading_days,
         "days_active": (now - account.activated_at).days + 1 if funded else 0,
         "average_win": to_cents(gross_win / len(wins)) if wins else _ZERO,
-        "average_loss": to_cents(-gross_loss / len(losses)) if losses else _ZERO,
+        "average_loss": to_cents(gross_loss / len(losses)) if losses else _ZERO,
         "profit_factor": to_cents(gross_win / gross_loss) if gross_loss else None,
         "best_day": {"day": best[0], "pnl": to_cents(best[1])} if best else None,
         "worst_day": {"day": worst[0], "pnl": to_cents(worst[1])} if worst else None,
@@ -214,20 +233,34 @@ def account_statistics(*, account: PropFirmAccount) -> dict:
 
 def _max_drawdown(account: PropFirmAccount) -> dict:
     """Largest fall of equity from a previous peak, over the equity points and the balance
-    after every ledger entry (closed trades move B between points)."""
+    after every ledger entry (closed trades move B between points). Withdrawn profit is added
+    back: a payout is not a drawdown."""
     from paper_trading.models import LedgerEntry
 
-    points = list(account.equity_snapshots.values_list("at", "equity"))
-    points += list(
-        LedgerEntry.objects.filter(account=account).values_list("created_at", "balance_after")
+    withdrawal_kinds = ("PAYOUT", "PAYOUT_REVERSAL")
+    entries = list(
+        LedgerEntry.objects.filter(account=account).values_list(
+            "created_at", "balance_after", "kind", "amount"
+        )
     )
+    withdrawals = sorted(
+        (at, -amount) for at, _, kind, amount in entries if kind in withdrawal_kinds
+    )
+    points = list(account.equity_snapshots.values_list("at", "equity"))
+    points += [(at, balance) for at, balance, _, _ in entries]
     points.sort(key=lambda point: point[0])
     if account.activated_at is not None:
         points.append((timezone.now(), account.equity))
     peak = None
     worst = _ZERO
     worst_pct = _ZERO
-    for _, value in points:
+    withdrawn = _ZERO
+    next_withdrawal = 0
+    for at, value in points:
+        while next_withdrawal < len(withdrawals) and withdrawals[next_withdrawal][0] <= at:
+            withdrawn += withdrawals[next_withdrawal][1]
+            next_withdrawal += 1
+        value += withdrawn
         if peak is None or value > peak:
             peak = value
         drawdown = peak - value

@@ -209,13 +209,18 @@ class StatisticsOutput(serializers.Serializer):
     losing_trades = serializers.IntegerField()
     win_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
     total_pnl = serializers.DecimalField(**MONEY)
-    profit_earned = serializers.DecimalField(**MONEY)
-    total_loss = serializers.DecimalField(**MONEY)
+    profit_earned = serializers.DecimalField(**MONEY, help_text="B − B0, as on the account.")
+    gross_profit = serializers.DecimalField(**MONEY, help_text="Sum of the winning trades.")
+    total_loss = serializers.DecimalField(
+        **MONEY, help_text="Sum of the losing trades, as a positive amount."
+    )
     net_realized_pnl = serializers.DecimalField(**MONEY)
     trading_days = serializers.IntegerField()
     days_active = serializers.IntegerField()
     average_win = serializers.DecimalField(**MONEY)
-    average_loss = serializers.DecimalField(**MONEY)
+    average_loss = serializers.DecimalField(
+        **MONEY, help_text="Average losing trade, as a positive amount."
+    )
     profit_factor = serializers.DecimalField(**MONEY, allow_null=True)
     best_day = DayPnlOutput(allow_null=True)
     worst_day = DayPnlOutput(allow_null=True)

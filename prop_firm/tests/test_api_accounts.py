@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from prop_firm.services.lifecycle import account_create_pending
@@ -135,13 +136,51 @@ def test_statistics(alice, client_for):
     data = client_for(alice).get(f"{BASE}{account.pk}/statistics/").json()["data"]
     assert (data["total_trades"], data["closed_trades"], data["open_trades"]) == (2, 2, 0)
     assert (data["winning_trades"], data["losing_trades"], data["win_rate"]) == (1, 1, "50.00")
-    assert (data["profit_earned"], data["total_loss"]) == ("98.00", "102.00")
-    assert (data["average_win"], data["average_loss"]) == ("98.00", "-102.00")
+    assert (data["gross_profit"], data["total_loss"]) == ("98.00", "102.00")
+    assert data["profit_earned"] == "-4.00"  # B − B0, as on the account
+    assert (data["average_win"], data["average_loss"]) == ("98.00", "102.00")
     assert data["profit_factor"] == "0.96"
     assert data["total_pnl"] == "-4.00" and data["trading_days"] == 1
     assert data["best_day"]["pnl"] == data["worst_day"]["pnl"] == "-4.00"
     # Peak 50,098 after the win, 49,996 after the loss.
     assert data["max_drawdown"] == "102.00"
+
+
+def test_statistics_count_a_partially_closed_trade_once(alice, client_for):
+    from paper_trading.services.trades import trade_close, trade_place
+    from prop_firm.tests.factories import AssetFactory
+
+    account = active_account(alice)
+    put_quote("AAA", "100.00")
+    trade = trade_place(
+        account=account, asset=AssetFactory(symbol="AAA"), direction="LONG", quantity=Decimal("10")
+    )
+    put_quote("AAA", "110.00")
+    trade_close(trade=trade, quantity=Decimal("4"))  # +40 − 0.40 − 1 = 38.60
+    trade.refresh_from_db()
+    trade_close(trade=trade)  # +60 − 0.60 − 1 = 58.40
+
+    data = client_for(alice).get(f"{BASE}{account.pk}/statistics/").json()["data"]
+
+    assert (data["total_trades"], data["closed_trades"], data["winning_trades"]) == (1, 1, 1)
+    assert data["average_win"] == data["gross_profit"] == "97.00"
+
+
+def test_a_payout_is_not_a_drawdown(alice, client_for):
+    from paper_trading.services.ledger import ledger_post
+    from prop_firm.models import PropFirmAccount
+
+    account = active_account(alice)
+    with transaction.atomic():
+        locked = PropFirmAccount.objects.select_for_update().get(pk=account.pk)
+        ledger_post(account=locked, kind="REALIZED_PNL", amount=Decimal("1000.00"))
+        ledger_post(account=locked, kind="PAYOUT", amount=Decimal("-1000.00"))
+        locked.equity = locked.current_balance
+        locked.save(update_fields=["equity"])
+
+    data = client_for(alice).get(f"{BASE}{account.pk}/statistics/").json()["data"]
+
+    assert data["max_drawdown"] == "0.00"
 
 
 def test_equity_curve(alice, client_for):
