@@ -85,9 +85,22 @@ class StandardPagination:
 
 
 class WrappedListPagination(StandardPagination):
-    """The wrapped list: `{"msg", "data": [...], "count", "next", "previous"}`."""
+    """The wrapped list: `{"msg", "data": [...], "count", "next", "previous"}`.
+
+    API.md pages wrapped lists only when the client sends `limit`/`offset` (or `page`): the
+    web app reads `data` alone, so an unpaged request gets the whole list (up to
+    `unpaged_max` rows, with `next` set beyond that)."""
 
     msg = "OK"
+    unpaged_max = 1000
+
+    def _choose(self, request):
+        params = request.query_params
+        if any(name in params for name in ("limit", "offset", "page", "page_size")):
+            return super()._choose(request)
+        impl = _LimitOffset()
+        impl.default_limit = impl.max_limit = self.unpaged_max
+        return impl
 
     def get_paginated_response(self, data):
         from rest_framework.response import Response

@@ -218,3 +218,17 @@ def test_refresh_of_another_users_account_is_404(alice, bob, client_for):
 def test_refresh_balance_is_post_only(alice, client_for):
     account = active_account(alice)
     assert client_for(alice).get(f"{BASE}{account.pk}/refresh_balance/").status_code == 405
+
+
+def test_the_account_list_is_whole_unless_the_client_pages_it(alice, client_for):
+    plan = PlanFactory()
+    for _ in range(55):
+        active_account(alice, plan=plan)
+    client = client_for(alice)
+
+    whole = client.get(BASE).json()
+    paged = client.get(BASE, {"limit": 20}).json()
+
+    assert (whole["count"], len(whole["data"]), whole["next"]) == (55, 55, None)
+    assert (paged["count"], len(paged["data"])) == (55, 20)
+    assert paged["next"]
