@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "alpacabackend.api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Serves collectstatic's files (admin, Swagger UI) in production, compressed and cached.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -203,6 +205,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "alpacabackend.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Proxies in front of the server: only then is X-Forwarded-For trusted for the client IP
+    # (per-IP throttles). 0 means REMOTE_ADDR, so a client cannot fake its address.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env("THROTTLE_AUTH_IP_RATE", "20/min"),
         "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", "5/min"),
@@ -261,6 +266,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 # No broker configured: tasks run in-process (eager), so the embedded default needs no Redis.

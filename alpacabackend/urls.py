@@ -20,5 +20,6 @@ urlpatterns = [
     path("payments/local/", include("prop_firm.payments.local_urls")),
 ]
 
+handler400 = "alpacabackend.api.errors.json_400"
 handler404 = "alpacabackend.api.errors.json_404"
 handler500 = "alpacabackend.api.errors.json_500"

@@ -7,6 +7,7 @@ Every 4xx/5xx answers `{"msg", "detail", "code"}` (+ `"errors"` for validation f
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -113,6 +114,10 @@ _DRF_CODES = {
 
 def exception_handler(exc, context):
     """REST framework's EXCEPTION_HANDLER: every error leaves in API.md's shape."""
+    if isinstance(exc, RequestDataTooBig):
+        set_rollback()
+        message = "The request body is too large."
+        return Response(error_body(message, "REQUEST_TOO_LARGE"), status=413)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -176,6 +181,12 @@ def json_404(request, exception=None):
     """Django's handler404, so unknown URLs answer in the API's shape too."""
     message = "Not found."
     return JsonResponse(error_body(message, "NOT_FOUND"), status=404)
+
+
+def json_400(request, exception=None):
+    """Django's handler400 (a disallowed Host, a malformed request) in the API's shape."""
+    message = "The request could not be understood."
+    return JsonResponse(error_body(message, "BAD_REQUEST"), status=400)
 
 
 def json_500(request):

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from alpacabackend.api.errors import error_body
 from alpacabackend.celery import app as celery_app
 
 
@@ -68,7 +69,9 @@ class HealthView(APIView):
     )
     def get(self, request):
         healthy, checks = health_report()
-        return Response(
-            {"status": "ok" if healthy else "unavailable", "checks": checks},
-            status=200 if healthy else 503,
-        )
+        if healthy:
+            return Response({"status": "ok", "checks": checks})
+        down = ", ".join(name for name, check in checks.items() if not check["ok"])
+        message = f"A dependency is down: {down}."
+        body = error_body(message, "SERVICE_UNAVAILABLE", status="unavailable", checks=checks)
+        return Response(body, status=503)

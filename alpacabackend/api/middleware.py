@@ -33,5 +33,8 @@ class RequestIdMiddleware:
 
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
+        # Django logs 4xx/5xx responses ("Bad Request: ...") after the middleware returned,
+        # so the id is taken from the request the record carries when there is one.
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "request_id", None) or current_request_id()
         return True

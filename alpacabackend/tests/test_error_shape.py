@@ -75,3 +75,35 @@ def test_every_response_carries_a_request_id(api_client):
     response = api_client.get("/api/health/")
 
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_an_oversized_body_is_a_413_not_a_500(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"email": "a@example.com", "password": "' + "x" * 5000 + '"}'
+
+    response = api_client.generic(
+        "POST", "/api/account/login/", body, content_type="application/json"
+    )
+
+    assert_error_shape(response, 413, "REQUEST_TOO_LARGE")
+
+
+def test_a_disallowed_host_is_a_400_in_the_error_shape(client):
+    response = client.get("/api/health/", HTTP_HOST="evil.example.com")
+
+    assert_error_shape(response, 400, "BAD_REQUEST")
+
+
+def test_djangos_own_request_log_lines_carry_the_request_id():
+    from django.test import RequestFactory
+
+    from alpacabackend.api.middleware import RequestIdLogFilter
+
+    request = RequestFactory().get("/api/x/")
+    request.request_id = "req-789"
+    record = logging.LogRecord("django.request", logging.WARNING, "", 0, "Not Found", (), None)
+    record.request = request
+
+    RequestIdLogFilter().filter(record)
+
+    assert record.request_id == "req-789"

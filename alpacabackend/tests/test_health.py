@@ -24,6 +24,8 @@ def test_health_answers_503_when_the_cache_is_down(api_client, monkeypatch):
 
     assert response.status_code == 503
     assert response.json()["checks"]["cache"]["ok"] is False
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert response.json()["msg"] == "A dependency is down: cache."
     assert response.json()["checks"]["database"]["ok"] is True
 
 

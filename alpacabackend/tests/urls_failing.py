@@ -17,5 +17,6 @@ class ExplodingView(APIView):
 
 urlpatterns = [path("api/test/explode/", ExplodingView.as_view()), *real_urlpatterns]
 
+handler400 = "alpacabackend.api.errors.json_400"
 handler404 = "alpacabackend.api.errors.json_404"
 handler500 = "alpacabackend.api.errors.json_500"
