@@ -486,7 +486,7 @@ _UPDATABLE = ("stop_loss", "take_profit", "limit_price", "stop_price", "notes")
 
 def trade_update(*, trade: Trade, changes: Mapping, user=None) -> Trade:
     """Changes stop_loss/take_profit (None clears) of a pending or open trade, or the
-    limit/stop price of a pending order. Matching runs for the symbol after commit, so a
+    limit/stop price of a pending order. Matching runs for the symbol after the change, so a
     bracket or price that is already crossed acts on the current quote."""
     unknown = set(changes) - set(_UPDATABLE)
     if unknown:
@@ -518,8 +518,10 @@ def trade_update(*, trade: Trade, changes: Mapping, user=None) -> Trade:
         if changes.get("notes"):
             trade.notes = changes["notes"]
         trade.save()
-        symbol = trade.asset.symbol
-        transaction.on_commit(lambda: orders_match(symbols=[symbol]))
+    # Once the change is committed, a price or bracket the quote already crosses acts at
+    # once, and the answer shows the trade as it is now (filled or closed).
+    orders_match(symbols=[trade.asset.symbol])
+    trade.refresh_from_db()
     return trade
 
 

@@ -62,11 +62,10 @@ def test_a_limit_cannot_be_added_to_a_stop_order(api, account, aapl):
     assert (r.status_code, r.json()["code"]) == (400, "INVALID_INPUT")
 
 
-def test_a_moved_limit_that_crosses_fills_after_commit(
-    api, pending, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        api.patch(trade_url(pending["id"]), {"limit_price": "100.50"}, format="json")
+def test_a_moved_limit_that_crosses_fills_and_the_answer_shows_it(api, pending):
+    response = api.patch(trade_url(pending["id"]), {"limit_price": "100.50"}, format="json")
+
+    assert response.json()["data"]["status"] == "OPEN"
     trade = Trade.objects.get(pk=pending["id"])
     assert (trade.status, trade.entry_price) == ("OPEN", D("100.020000"))
 
