@@ -9,26 +9,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alpacabackend.api.fields import NormalisedChoiceField
 from paper_trading.models import Direction, OrderType, TimeInForce, Trade, TradeStatus
 from paper_trading.selectors import trade_valuation
 
 _PRICE = {"max_digits": 20, "decimal_places": 6}
 _PRICE_STEP = Decimal("0.000001")
 _CENT = Decimal("0.01")
-
-
-class NormalisedChoiceField(serializers.ChoiceField):
-    """A choice accepted in any case, with '-' or ' ' for '_' ("stop-limit" → STOP_LIMIT)."""
-
-    def __init__(self, *args, lower: bool = False, **kwargs):
-        self.lower = lower
-        super().__init__(*args, **kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            data = data.strip().replace("-", "_").replace(" ", "_")
-            data = data.lower() if self.lower else data.upper()
-        return super().to_internal_value(data)
 
 
 def _price_field(**kwargs):

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alpacabackend.api.fields import NormalisedChoiceField
 from prop_firm.models import (
     AccountActivity,
     AccountStage,
@@ -192,8 +193,8 @@ class AccountDetailOutput(AccountListOutput):
 
 
 class AccountFilterInput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AccountStatus.choices, required=False)
-    stage = serializers.ChoiceField(choices=AccountStage.choices, required=False)
+    status = NormalisedChoiceField(choices=AccountStatus.choices, required=False)
+    stage = NormalisedChoiceField(choices=AccountStage.choices, required=False)
 
 
 class DayPnlOutput(serializers.Serializer):

@@ -232,3 +232,11 @@ def test_the_account_list_is_whole_unless_the_client_pages_it(alice, client_for)
     assert (whole["count"], len(whole["data"]), whole["next"]) == (55, 55, None)
     assert (paged["count"], len(paged["data"])) == (55, 20)
     assert paged["next"]
+
+
+def test_the_account_filters_accept_any_case(alice, client_for):
+    active_account(alice)
+
+    response = client_for(alice).get(BASE, {"status": "active", "stage": "evaluation"})
+
+    assert (response.status_code, response.json()["count"]) == (200, 1)
