@@ -16,7 +16,12 @@ Invariants
   attempt return the same transfer.
 - A failed transfer leaves the payout FAILED with the provider's message and P still
   withdrawn; P comes back only when staff reject it (an explicit decision), or staff approve
-  it again (a new attempt).
+  it again (a new attempt, active account only).
+- A PROCESSING payout never stays stuck: approving it again settles the same attempt, whatever
+  the account's status (same idempotency key on an active account; on a suspended or closed
+  one only a lookup of the attempt's transfer, so nothing new is paid). It ends COMPLETED or
+  FAILED, and FAILED can be rejected.
+- A manual payout is marked paid only from an active account, as it is approved.
 - Every step writes an `AccountActivity`; emails leave on commit.
 
 Floors after a withdrawal keep RULES.md's meaning: the withdrawal is not a trading loss, so
@@ -95,8 +100,15 @@ def _lock_payout(payout_id: int) -> Payout:
 
 def _require_status(payout: Payout, allowed: tuple[str, ...], action: str) -> None:
     if payout.status not in allowed:
+        hint = ""
+        if payout.status == S.PROCESSING:
+            hint = (
+                " Approve it again to settle the transfer with Stripe: it then completes, or "
+                "fails and can be rejected."
+            )
         raise StateConflict(
-            f"Payout #{payout.pk} is {payout.get_status_display().lower()} and cannot be {action}.",
+            f"Payout #{payout.pk} is {payout.get_status_display().lower()} and cannot be "
+            f"{action}.{hint}",
             code="PAYOUT_INVALID_STATUS",
         )
 
@@ -336,12 +348,12 @@ def payout_cancel(*, payout: Payout, user) -> Payout:
 # --------------------------------------------------------------------------------------
 
 
-def _require_account_active(payout: Payout) -> None:
+def _require_account_active(payout: Payout, *, action: str = "paid") -> None:
     account = payout.account
     if account.status != AccountStatus.ACTIVE:
         raise StateConflict(
             f"Account {account.account_number} is {account.status.lower()}: a payout is only "
-            "paid from an active funded account. Reject it to credit the profit back.",
+            f"{action} from an active funded account. Reject it to credit the profit back.",
             code="PAYOUT_ACCOUNT_NOT_ACTIVE",
         )
 
@@ -350,11 +362,17 @@ def payout_approve(*, payout: Payout, actor) -> Payout:
     """Staff approve a payout.
 
     Manual methods: PENDING → APPROVED (paid by hand, then `payout_complete`).
-    Stripe: PENDING or FAILED (a new attempt) or PROCESSING (the same attempt again, after an
-    unknown outcome) → PROCESSING, committed; then the Connect transfer of the trader's share
-    outside any transaction; then COMPLETED with the transfer id, or FAILED with Stripe's
-    message. A network failure leaves it PROCESSING and answers 503: approving again retries
-    with the same idempotency key.
+    Stripe: PENDING or FAILED (a new attempt, active account only) → PROCESSING, committed;
+    then the Connect transfer of the trader's share outside any transaction; then COMPLETED
+    with the transfer id, or FAILED with Stripe's message. A network failure leaves it
+    PROCESSING and answers 503.
+
+    Approving a PROCESSING payout again settles the same attempt, whatever the account's
+    status now (staff approved it, and its transfer may already exist): on an active account
+    the transfer is retried with the same idempotency key (Stripe answers the first one if it
+    was made, so it never pays twice); on an account suspended or closed since, no transfer
+    is created any more: Stripe is only asked whether the attempt's transfer exists
+    (COMPLETED) or not (FAILED, which staff may then reject to credit P back).
     """
     if payout.payment_method != PayoutMethod.STRIPE:
         return _approve_manual(payout=payout, actor=actor)
@@ -362,16 +380,21 @@ def payout_approve(*, payout: Payout, actor) -> Payout:
     with transaction.atomic():
         locked = _lock_payout(payout.pk)
         _require_status(locked, (S.PENDING, S.FAILED, S.PROCESSING), "approved")
-        _require_account_active(locked)
+        retry = locked.status == S.PROCESSING
+        if not retry:
+            _require_account_active(locked)
         destination = locked.account.user.stripe_account_id
-        if not destination:
+        # Without an active account (or a destination) nothing new may be paid: a retry
+        # only asks Stripe whether the attempt's transfer exists.
+        look_up_only = retry and (locked.account.status != AccountStatus.ACTIVE or not destination)
+        if not destination and not look_up_only:
             raise StateConflict(
                 "The trader has no connected Stripe account to pay into.",
                 code="STRIPE_ACCOUNT_MISSING",
             )
         before = {"status": locked.status}
         first_approval = locked.status == S.PENDING
-        if locked.status != S.PROCESSING:
+        if not retry:
             locked.transfer_attempt += 1
         locked.status = S.PROCESSING
         locked.reviewer = actor
@@ -388,21 +411,37 @@ def payout_approve(*, payout: Payout, actor) -> Payout:
                 "updated_at",
             ]
         )
+        if look_up_only:
+            message = (
+                f"Payout #{locked.pk}: no new transfer is sent (account "
+                f"{locked.account.account_number} is {locked.account.status.lower()}"
+                f"{'' if destination else ', no connected Stripe account'}); asking Stripe "
+                f"whether attempt {locked.transfer_attempt}'s transfer was made."
+            )
+        elif retry:
+            message = (
+                f"Payout #{locked.pk}: Stripe transfer of ${locked.trader_share} retried "
+                f"(attempt {locked.transfer_attempt}, same idempotency key)."
+            )
+        else:
+            message = (
+                f"Payout #{locked.pk} approved: Stripe transfer of ${locked.trader_share} "
+                f"(attempt {locked.transfer_attempt})."
+            )
         _activity(
             locked,
             kind=PAYOUT_APPROVED,
             actor=actor,
             before=before,
-            message=(
-                f"Payout #{locked.pk} approved: Stripe transfer of ${locked.trader_share} "
-                f"(attempt {locked.transfer_attempt})."
-            ),
+            message=message,
             attempt=locked.transfer_attempt,
             idempotency_key=idempotency_key(locked),
         )
         if first_approval:
             emails.payout_email_schedule(emails.APPROVED, locked)
 
+    if look_up_only:
+        return _transfer_settle_by_lookup(payout=locked, actor=actor)
     try:
         transfer = _transfer_create(payout=locked, destination=destination)
     except _UNKNOWN_OUTCOME as exc:
@@ -464,6 +503,8 @@ def payout_complete(*, payout: Payout, reference: str, actor) -> Payout:
                 code="PAYOUT_INVALID_STATUS",
             )
         _require_status(locked, (S.APPROVED,), "completed")
+        # Approval already refuses a suspended or closed account; so does paying it later.
+        _require_account_active(locked, action="marked paid")
         locked.status = S.COMPLETED
         locked.reference = reference
         locked.reviewer = actor
@@ -484,7 +525,8 @@ def payout_complete(*, payout: Payout, reference: str, actor) -> Payout:
 def payout_reject(*, payout: Payout, reason: str, actor) -> Payout:
     """Staff reject a payout (PENDING, APPROVED, or FAILED after a transfer failure): P is
     credited back (`PAYOUT_REVERSAL`) and the trader told why. Not while a transfer is in
-    flight (PROCESSING), nor once paid."""
+    flight (PROCESSING: approving it again settles it as COMPLETED or FAILED), nor once
+    paid."""
     reason = _require_text(reason, "reason", "A reason is required.")
     with transaction.atomic():
         account = _lock_account(payout.account_id)
@@ -575,6 +617,65 @@ def _transfer_create(*, payout: Payout, destination: str) -> dict:
         options={"idempotency_key": idempotency_key(payout)},
     )
     return transfer.to_dict()
+
+
+def _transfer_find(*, payout: Payout) -> dict | None:
+    """The transfer of the payout's current attempt, if Stripe has one (a read: never pays).
+    Network I/O: never under a lock."""
+    from prop_firm.payments.gateways.stripe_gateway import stripe_client
+
+    transfers = stripe_client().v1.transfers.list(
+        params={"transfer_group": f"payout-{payout.pk}", "limit": 100}
+    )
+    wanted = {"payout_id": str(payout.pk), "attempt": str(payout.transfer_attempt)}
+    for transfer in transfers.to_dict().get("data") or []:
+        metadata = transfer.get("metadata") or {}
+        found = {"payout_id": str(metadata.get("payout_id")), "attempt": metadata.get("attempt")}
+        if found == wanted:
+            return transfer
+    return None
+
+
+def _transfer_settle_by_lookup(*, payout: Payout, actor) -> Payout:
+    """A PROCESSING payout that may not be paid any more (account no longer active, or no
+    destination): COMPLETED if Stripe has the attempt's transfer, FAILED if not. Nothing is
+    created."""
+    from prop_firm.payments.gateways.base import (
+        PaymentProviderError,
+        PaymentProviderUnavailable,
+    )
+
+    try:
+        transfer = _transfer_find(payout=payout)
+    except _UNKNOWN_OUTCOME as exc:
+        logger.warning("Stripe transfers of payout %s: lookup failed (%s)", payout.pk, exc)
+        raise PaymentProviderUnavailable(
+            "Stripe could not be reached to check the transfer; the payout stays in progress. "
+            "Approve it again in a few minutes.",
+        ) from exc
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(
+            f"Stripe refused to list the payout's transfers: {exc.user_message or exc}",
+        ) from exc
+    account = payout.account
+    if account.status != AccountStatus.ACTIVE:
+        why = f"account {account.account_number} is {account.status.lower()}"
+    else:
+        why = "the trader has no connected Stripe account"
+    if transfer is not None:
+        return _transfer_succeeded(
+            payout_id=payout.pk,
+            transfer_id=transfer["id"],
+            attempt=payout.transfer_attempt,
+            actor=actor,
+        )
+    return _transfer_failed(
+        payout_id=payout.pk,
+        attempt=payout.transfer_attempt,
+        code="transfer_not_found",
+        message=f"Stripe has no transfer for this payout, and no new one is sent: {why}.",
+        actor=actor,
+    )
 
 
 def _transfer_succeeded(*, payout_id: int, transfer_id: str, attempt: int, actor=None) -> Payout:

@@ -237,6 +237,170 @@ def test_a_payout_of_a_suspended_account_is_not_approved(staff, payout):
     assert response.json()["code"] == "PAYOUT_ACCOUNT_NOT_ACTIVE"
 
 
+def _suspend(account):
+    account.status = "SUSPENDED"
+    account.save(update_fields=["status"])
+
+
+def _transfer_list(*transfers) -> dict:
+    """`GET /v1/transfers` as Stripe answers it."""
+    return {"object": "list", "data": list(transfers), "has_more": False, "url": "/v1/transfers"}
+
+
+def _stuck_processing(staff, payout):
+    """Approved, then the network failed (outcome unknown), then the account was suspended."""
+    responses.post(TRANSFERS, body=requests.ConnectionError("connection reset"))
+    assert _approve(staff, payout).status_code == 503
+    _suspend(payout.account)
+
+
+def _transfer_posts() -> int:
+    return sum(1 for call in responses.calls if call.request.method == "POST")
+
+
+@responses.activate
+def test_approving_again_completes_a_processing_payout_of_a_suspended_account_whose_transfer_exists(
+    staff, payout
+):
+    _stuck_processing(staff, payout)
+    responses.get(
+        TRANSFERS,
+        json=_transfer_list(_transfer(payout.pk)),
+        match=[
+            responses.matchers.query_param_matcher(
+                {"transfer_group": f"payout-{payout.pk}"}, strict_match=False
+            )
+        ],
+    )
+
+    response = _approve(staff, payout)
+
+    assert response.status_code == 200, response.json()
+    data = response.json()["data"]
+    assert data["status"] == "COMPLETED"
+    assert data["stripe_transfer_id"] == "tr_1OpayoutTransfer"
+    assert _transfer_posts() == 1  # looked up, never sent again
+
+
+@responses.activate
+def test_approving_again_fails_a_processing_payout_of_a_suspended_account_without_a_transfer(
+    staff, payout
+):
+    _stuck_processing(staff, payout)
+    responses.get(TRANSFERS, json=_transfer_list())
+
+    response = _approve(staff, payout)
+
+    assert response.status_code == 200, response.json()
+    data = response.json()["data"]
+    assert data["status"] == "FAILED"
+    assert data["failure_code"] == "transfer_not_found"
+    assert "suspended" in data["failure_message"]
+    assert _transfer_posts() == 1  # nothing new paid to a suspended account
+
+
+@responses.activate
+def test_a_processing_payout_of_a_suspended_account_is_rejected_once_stripe_has_no_transfer(
+    staff, payout
+):
+    _stuck_processing(staff, payout)
+    responses.get(TRANSFERS, json=_transfer_list())
+    _approve(staff, payout)
+
+    response = forced_client(staff).post(
+        f"{URL}{payout.pk}/reject/", {"reason": "Account suspended after a chargeback."}
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["status"] == "REJECTED"
+    account = payout.account
+    account.refresh_from_db()
+    assert account.current_balance == Decimal("101000.00")
+    assert ledger_total(account) == account.current_balance
+
+
+@responses.activate
+def test_a_transfer_of_another_attempt_does_not_complete_a_processing_payout(staff, payout):
+    _stuck_processing(staff, payout)
+    other = _transfer(payout.pk, metadata={"payout_id": str(payout.pk), "attempt": "2"})
+    responses.get(TRANSFERS, json=_transfer_list(other))
+
+    assert _approve(staff, payout).json()["data"]["status"] == "FAILED"
+
+
+@responses.activate
+def test_approving_again_retries_a_processing_payout_with_the_same_key_after_a_stripe_error(
+    staff, payout
+):
+    responses.post(TRANSFERS, body=requests.ConnectionError("connection reset"))
+    _approve(staff, payout)
+    responses.replace(responses.POST, TRANSFERS, status=400, json=INSUFFICIENT_FUNDS)
+
+    response = _approve(staff, payout)
+
+    assert response.json()["data"]["status"] == "FAILED"
+    keys = {call.request.headers["Idempotency-Key"] for call in responses.calls}
+    assert keys == {f"payout-{payout.pk}"}
+
+
+@responses.activate
+def test_an_unreachable_stripe_keeps_a_suspended_accounts_processing_payout_in_progress(
+    staff, payout
+):
+    _stuck_processing(staff, payout)
+    responses.get(TRANSFERS, body=requests.ConnectionError("connection reset"))
+
+    response = _approve(staff, payout)
+
+    assert response.status_code == 503
+    payout.refresh_from_db()
+    assert payout.status == "PROCESSING"
+
+
+@responses.activate
+def test_rejecting_a_processing_payout_tells_staff_to_approve_it_again(staff, payout):
+    responses.post(TRANSFERS, body=requests.ConnectionError("connection reset"))
+    _approve(staff, payout)
+
+    response = forced_client(staff).post(f"{URL}{payout.pk}/reject/", {"reason": "Stuck."})
+
+    assert response.status_code == 409
+    assert "Approve it again" in response.json()["msg"]
+
+
+def test_a_failed_payout_of_a_suspended_account_is_not_sent_again(staff, payout):
+    payout.status = "FAILED"
+    payout.transfer_attempt = 1
+    payout.save(update_fields=["status", "transfer_attempt"])
+    _suspend(payout.account)
+
+    response = _approve(staff, payout)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "PAYOUT_ACCOUNT_NOT_ACTIVE"
+    assert "Reject it" in response.json()["msg"]
+
+
+def test_an_approved_manual_payout_of_a_suspended_account_is_not_marked_paid(alice, staff, account):
+    payout = _payout(alice, account, method="bank_transfer")
+    services.payout_approve(payout=payout, actor=staff)
+    _suspend(account)
+
+    response = forced_client(staff).post(f"{URL}{payout.pk}/complete/", {"reference": "SEPA-1"})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "PAYOUT_ACCOUNT_NOT_ACTIVE"
+    assert "suspended" in response.json()["msg"]
+    payout.refresh_from_db()
+    assert payout.status == "APPROVED"
+    assert (
+        forced_client(staff)
+        .post(f"{URL}{payout.pk}/reject/", {"reason": "Chargeback."})
+        .json()["data"]["status"]
+        == "REJECTED"
+    )
+
+
 def test_a_manual_payout_is_approved_then_completed_with_its_reference(
     alice, staff, account, django_capture_on_commit_callbacks
 ):

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from prop_firm.payments.gateways import gateway_name, local_webhook_secret
@@ -29,6 +30,22 @@ def test_gateway_selection(settings, choice, key, debug, expected):
     settings.STRIPE_SECRET_KEY = key
     settings.DEBUG = debug
     assert gateway_name() == expected
+
+
+@pytest.mark.parametrize("choice", ["strpe", "none", "stripe,local"])
+def test_an_unknown_gateway_setting_is_refused_not_read_as_auto(settings, choice):
+    settings.PAYMENT_GATEWAY = choice
+    settings.STRIPE_SECRET_KEY = ""
+    settings.DEBUG = True
+
+    with pytest.raises(ImproperlyConfigured, match=r"PAYMENT_GATEWAY.*auto, stripe, local"):
+        gateway_name()
+
+
+def test_the_gateway_setting_ignores_case_and_spaces(settings):
+    settings.PAYMENT_GATEWAY = " Local "
+    settings.STRIPE_SECRET_KEY = ""
+    assert gateway_name() == "local"
 
 
 def test_the_local_webhook_secret_works_with_nothing_configured(settings):

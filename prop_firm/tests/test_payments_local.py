@@ -1,9 +1,12 @@
 """The local gateway end to end: create_session → checkout page → Pay → webhook → trading."""
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from prop_firm.models import PropFirmAccount
 from prop_firm.payments.models import LocalCheckoutSession, Purchase, WebhookEvent
@@ -111,6 +114,21 @@ def test_decline_records_the_failure_and_a_later_pay_still_activates(
     assert PropFirmAccount.objects.get(pk=checkout["account_id"]).status == "ACTIVE"
 
 
+def test_a_purchase_paid_after_a_decline_shows_no_failure(
+    client, checkout, django_capture_on_commit_callbacks
+):
+    page = _path(checkout["session_url"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page + "decline/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page + "pay/")
+
+    purchase = Purchase.objects.get()
+    assert purchase.status == "PAID"
+    assert (purchase.failure_code, purchase.failure_message) == ("", "")
+    assert kinds(purchase.account)[:2] == ["CREATED", "PAYMENT_FAILED"]  # kept in the log
+
+
 def test_cancel_returns_to_cancel_url_and_leaves_the_account_pending(client, checkout):
     response = client.post(_path(checkout["session_url"]) + "cancel/")
 
@@ -173,6 +191,62 @@ def test_expired_local_sessions_close_their_pending_accounts(
     assert LocalCheckoutSession.objects.get().status == "expired"
     assert Purchase.objects.get().status == "EXPIRED"
     assert PropFirmAccount.objects.get(pk=checkout["account_id"]).status == "CLOSED"
+
+
+def _a_day_later():
+    return time_machine.travel(timezone.now() + timedelta(hours=25))
+
+
+def test_a_new_checkout_expires_overdue_local_sessions_without_beat(
+    client_for, alice, plan, checkout, django_capture_on_commit_callbacks
+):
+    body = {"plan_id": plan.pk, "success_url": SUCCESS_URL, "cancel_url": CANCEL_URL}
+    with _a_day_later(), django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(CREATE, body, format="json")  # a fresh token
+
+    assert response.status_code == 201
+    abandoned = Purchase.objects.get(account_id=checkout["account_id"])
+    assert abandoned.status == "EXPIRED"
+    assert PropFirmAccount.objects.get(pk=checkout["account_id"]).status == "CLOSED"
+    new = Purchase.objects.get(account_id=response.json()["data"]["account_id"])
+    assert new.status == "OPEN"
+    assert new.account.status == "PENDING"
+
+
+def test_a_new_checkout_leaves_a_recent_local_session_open(
+    api, plan, checkout, django_capture_on_commit_callbacks
+):
+    body = {"plan_id": plan.pk, "success_url": SUCCESS_URL, "cancel_url": CANCEL_URL}
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(CREATE, body, format="json")
+
+    assert Purchase.objects.get(account_id=checkout["account_id"]).status == "OPEN"
+    assert PropFirmAccount.objects.get(pk=checkout["account_id"]).status == "PENDING"
+
+
+def test_opening_an_overdue_checkout_page_expires_it(
+    client, checkout, django_capture_on_commit_callbacks
+):
+    with _a_day_later(), django_capture_on_commit_callbacks(execute=True):
+        response = client.get(_path(checkout["session_url"]))
+
+    assert response.status_code == 200
+    assert "expired" in response.content.decode()
+    assert 'action="pay/"' not in response.content.decode()
+    assert LocalCheckoutSession.objects.get().status == "expired"
+    assert Purchase.objects.get().status == "EXPIRED"
+    assert PropFirmAccount.objects.get(pk=checkout["account_id"]).status == "CLOSED"
+
+
+def test_an_overdue_session_cannot_be_paid(client, checkout, django_capture_on_commit_callbacks):
+    with _a_day_later(), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_path(checkout["session_url"]) + "pay/")
+
+    assert response.status_code == 302
+    assert not response["Location"].startswith(SUCCESS_URL)
+    account = PropFirmAccount.objects.get(pk=checkout["account_id"])
+    assert account.status == "CLOSED"
+    assert (activations(account), deposits(account)) == (0, 0)
 
 
 def test_a_new_user_buys_the_50k_challenge_and_trades(

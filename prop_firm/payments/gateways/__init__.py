@@ -4,10 +4,12 @@
 PAYMENT_GATEWAY=auto (default): Stripe when STRIPE_SECRET_KEY is set, else the local gateway
 when DEBUG is on, else none (payments refused: a production server must not hand out free
 accounts). PAYMENT_GATEWAY=local forces the local gateway, refused with a live Stripe key.
-PAYMENT_GATEWAY=stripe requires STRIPE_SECRET_KEY.
+PAYMENT_GATEWAY=stripe requires STRIPE_SECRET_KEY. Any other value is a configuration error
+(ImproperlyConfigured at first use), never read as `auto`.
 """
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from prop_firm.payments.gateways.base import (
     CheckoutSession,
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 _GATEWAYS = {"stripe": StripeGateway, "local": LocalGateway}
+CHOICES = ("auto", "stripe", "local")
 
 
 def _has_live_key() -> bool:
@@ -43,6 +46,12 @@ def _has_live_key() -> bool:
 def gateway_name() -> str | None:
     """The configured gateway's name, or None when payments must be refused."""
     choice = (settings.PAYMENT_GATEWAY or "auto").strip().lower()
+    if choice not in CHOICES:
+        # A typo must not quietly pick a gateway (with DEBUG on, `auto` is the free one).
+        raise ImproperlyConfigured(
+            f"PAYMENT_GATEWAY={settings.PAYMENT_GATEWAY!r} is not a payment gateway: set it "
+            f"to one of {', '.join(CHOICES)}."
+        )
     if choice == "stripe":
         return "stripe" if settings.STRIPE_SECRET_KEY else None
     if choice == "local":

@@ -65,6 +65,12 @@ def checkout_session_create(
     if not plan.is_active:
         raise InvalidInput("This plan is not available.", code="PLAN_NOT_AVAILABLE")
     gateway = gateway_get()  # refuses before anything is created
+    if gateway.name == "local":
+        # Without Celery beat nothing else expires abandoned local sessions (and closes
+        # their PENDING accounts): a new checkout is the moment to catch up.
+        from prop_firm.payments.services.local import local_sessions_expire
+
+        local_sessions_expire()
 
     with transaction.atomic():
         account = lifecycle.account_create_pending(user=user, plan=plan)

@@ -113,6 +113,9 @@ def purchase_fulfil(*, purchase: Purchase, session: CheckoutSession | None = Non
 
         locked.status = PurchaseStatus.PAID
         locked.paid_at = timezone.now()
+        # An earlier declined attempt is history (its PAYMENT_FAILED activity stays); a paid
+        # purchase shows no failure.
+        locked.failure_code = locked.failure_message = ""
         locked.session_id = session.id
         intent_id = session.payment_intent_id
         if (

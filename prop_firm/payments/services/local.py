@@ -21,20 +21,36 @@ from prop_firm.payments.services.webhooks import webhook_deliver
 logger = logging.getLogger(__name__)
 
 
+# Stripe's Checkout Sessions expire after 24 hours; the local gateway's do too.
+SESSION_LIFETIME = timedelta(hours=24)
+
+
 def _require_local() -> None:
     if gateway_name() != "local":
         raise NotFound("This checkout page does not exist.", code="CHECKOUT_NOT_FOUND")
 
 
-def local_session_get(*, session_id: str) -> LocalCheckoutSession:
-    _require_local()
-    record = (
+def _session_find(session_id: str) -> LocalCheckoutSession | None:
+    return (
         LocalCheckoutSession.objects.select_related("purchase__plan", "purchase__account")
         .filter(session_id=session_id)
         .first()
     )
+
+
+def local_session_get(*, session_id: str) -> LocalCheckoutSession:
+    """The session behind a checkout page. An overdue open one expires here, with every other
+    overdue session: without Celery beat (the embedded default) nothing else would expire it,
+    and it must not be paid after its lifetime, as a Stripe session cannot."""
+    _require_local()
+    record = _session_find(session_id)
     if record is None:
         raise NotFound("This checkout page does not exist.", code="CHECKOUT_NOT_FOUND")
+    if record.status == LocalSessionStatus.OPEN and record.created_at < (
+        timezone.now() - SESSION_LIFETIME
+    ):
+        local_sessions_expire()
+        record = _session_find(session_id)
     return record
 
 
@@ -91,9 +107,10 @@ def local_session_decline(*, session_id: str) -> LocalCheckoutSession:
     return locked
 
 
-def local_sessions_expire(*, older_than: timedelta = timedelta(hours=24)) -> int:
+def local_sessions_expire(*, older_than: timedelta = SESSION_LIFETIME) -> int:
     """Open local sessions older than `older_than` expire (`checkout.session.expired`), as
-    Stripe's do after 24 hours."""
+    Stripe's do after 24 hours. Run hourly by Celery beat when there is one, and lazily when
+    a checkout is opened or an overdue session's page is (so it also happens without beat)."""
     if gateway_name() != "local":
         return 0
     cutoff = timezone.now() - older_than
