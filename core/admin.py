@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.models import Asset, Candle, CandleRange, WatchList, WatchListAsset
+from core.models import Asset, AssetSync, Candle, CandleRange, WatchList, WatchListAsset
 
 
 @admin.register(Asset)
@@ -57,3 +57,15 @@ class WatchListAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     inlines = [WatchListAssetInline]
+
+
+@admin.register(AssetSync)
+class AssetSyncAdmin(admin.ModelAdmin):
+    list_display = ("finished_at", "created", "updated", "deactivated", "total")
+    ordering = ("-finished_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -41,6 +41,24 @@ class Asset(models.Model):
         return self.tradable and self.status == "active"
 
 
+class AssetSync(models.Model):
+    """A finished asset sync, whichever process ran it (the API's task, manage.py sync_assets,
+    the seed): the sync status reads the newest row, so it survives restarts and cache
+    evictions."""
+
+    finished_at = models.DateTimeField(db_index=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    deactivated = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-finished_at"]
+
+    def __str__(self) -> str:
+        return f"Asset sync at {self.finished_at:%Y-%m-%d %H:%M}"
+
+
 class Candle(models.Model):
     """A completed OHLCV bar. `timeframe` is a code of core.timeframes (1T, 5T, ... 1D); the
     unique (asset, timeframe, timestamp) index also serves the charts' range scans (scanned

@@ -52,5 +52,5 @@ def timeframe_parse(value) -> Timeframe:
         return BY_MINUTES[int(text)]
     if text in BY_CODE:
         return BY_CODE[text]
-    message = f"tf: '{value}' is not a valid timeframe. Allowed: {', '.join(ALLOWED)}."
-    raise InvalidInput(message, code="INVALID_TIMEFRAME", errors={"tf": [message]})
+    message = f"'{value}' is not a valid timeframe. Allowed: {', '.join(ALLOWED)}."
+    raise InvalidInput(f"tf: {message}", code="INVALID_TIMEFRAME", errors={"tf": [message]})

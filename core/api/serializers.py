@@ -76,6 +76,13 @@ class AssetStatsSerializer(serializers.Serializer):
     total_count = serializers.IntegerField()
 
 
+# Candle ranges are half-open everywhere (fetching, storing, reading): [start, end).
+CANDLE_START_HELP = "ISO 8601. Bars starting at or after this instant (inclusive)."
+CANDLE_END_HELP = (
+    "ISO 8601. Bars starting before this instant (exclusive): the range is [start, end)."
+)
+
+
 class CandleQuerySerializer(serializers.Serializer):
     tf = serializers.CharField(
         default="1", help_text=f"Timeframe: {', '.join(ALLOWED)} (minutes or codes)."
@@ -84,8 +91,8 @@ class CandleQuerySerializer(serializers.Serializer):
     offset = serializers.IntegerField(min_value=0, default=0)
     page = serializers.IntegerField(min_value=1, required=False)
     page_size = serializers.IntegerField(min_value=1, max_value=5000, required=False)
-    start = serializers.DateTimeField(required=False, help_text="ISO 8601; oldest bar start.")
-    end = serializers.DateTimeField(required=False, help_text="ISO 8601; newest bar start.")
+    start = serializers.DateTimeField(required=False, help_text=CANDLE_START_HELP)
+    end = serializers.DateTimeField(required=False, help_text=CANDLE_END_HELP)
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["start"] >= attrs["end"]:
@@ -123,9 +130,20 @@ class QuoteSerializer(serializers.Serializer):
 
 
 class MarketClockSerializer(serializers.Serializer):
+    """The US equity market's clock. A market open around the clock (the simulated market
+    with SIMULATED_MARKET_HOURS=always) has back-to-back sessions of one UTC day: it is
+    always open, its session closes at the next UTC midnight and the next session opens at
+    that same instant, so `next_open` equals `next_close` there."""
+
     is_open = serializers.BooleanField()
-    next_open = serializers.DateTimeField()
-    next_close = serializers.DateTimeField()
+    next_open = serializers.DateTimeField(
+        help_text="Start of the next session (after the one in progress, if open). Around "
+        "the clock: the next UTC midnight, the same instant as next_close."
+    )
+    next_close = serializers.DateTimeField(
+        help_text="End of the session in progress, else of the next one. Around the clock: "
+        "the next UTC midnight."
+    )
     timestamp = serializers.DateTimeField()
 
 

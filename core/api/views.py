@@ -99,13 +99,27 @@ class _CandleSchemaQuery(serializers.Serializer):
     tf = serializers.CharField(
         required=False, help_text="Timeframe: 1, 5, 15, 30, 60, 240, 1440 or 1T ... 1D."
     )
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
+    start = serializers.DateTimeField(required=False, help_text=s.CANDLE_START_HELP)
+    end = serializers.DateTimeField(required=False, help_text=s.CANDLE_END_HELP)
 
 
-@extend_schema(tags=["market data"], parameters=[ASSET_ID, _CandleSchemaQuery])
+CANDLES_DESCRIPTION = (
+    "Bars newest first; without `end` (or with one in the future) the first bar may still be "
+    "forming and carries the live price. With `start` and/or `end` the bars are those "
+    "*starting* in the half-open range [start, end): `start` inclusive, `end` exclusive. "
+    "`count` counts the bars of the window read for this page, not the asset's whole "
+    "history: with `start`, every bar of [start, end); without it, a look-back sized to hold "
+    "offset + limit bars (and one more, so `next` knows older bars exist), which grows as "
+    "you page back. Page with `next` until it is null rather than computing pages from "
+    "`count`."
+)
+
+
+@extend_schema(
+    tags=["market data"], parameters=[ASSET_ID, _CandleSchemaQuery], description=CANDLES_DESCRIPTION
+)
 class AssetCandlesView(generics.ListAPIView):
-    """Bars newest first; the first one may still be forming and carries the live price."""
+    """Bars newest first, [start, end); see CANDLES_DESCRIPTION."""
 
     serializer_class = s.CandleSerializer
     pagination_class = CandlePagination

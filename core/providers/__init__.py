@@ -8,7 +8,32 @@ from django.core.exceptions import ImproperlyConfigured
 
 from core.providers.base import MarketDataProvider, ProviderUnavailable
 
-__all__ = ["MarketDataProvider", "ProviderUnavailable", "get_provider"]
+__all__ = ["MarketDataProvider", "ProviderUnavailable", "get_provider", "market_settings_check"]
+
+PROVIDER_CHOICES = ("auto", "alpaca", "simulated")
+MARKET_HOURS_CHOICES = ("always", "nyse")
+
+
+def market_settings_check() -> None:
+    """Raises ImproperlyConfigured, with a sentence naming the setting, when the market data
+    settings cannot work. core's AppConfig.ready() calls it, so a typo stops the process at
+    start-up instead of failing every request that needs a price."""
+    choice = str(settings.MARKET_DATA_PROVIDER).strip().lower()
+    if choice not in PROVIDER_CHOICES:
+        raise ImproperlyConfigured(
+            f"MARKET_DATA_PROVIDER is {settings.MARKET_DATA_PROVIDER!r}; "
+            f"it must be one of: {', '.join(PROVIDER_CHOICES)}."
+        )
+    hours = str(settings.SIMULATED_MARKET_HOURS).strip().lower()
+    if hours not in MARKET_HOURS_CHOICES:
+        raise ImproperlyConfigured(
+            f"SIMULATED_MARKET_HOURS is {settings.SIMULATED_MARKET_HOURS!r}; "
+            f"it must be one of: {', '.join(MARKET_HOURS_CHOICES)}."
+        )
+    if choice == "alpaca" and not (settings.APCA_API_KEY and settings.APCA_API_SECRET_KEY):
+        raise ImproperlyConfigured(
+            "MARKET_DATA_PROVIDER=alpaca needs APCA_API_KEY and APCA_API_SECRET_KEY."
+        )
 
 
 def get_provider() -> MarketDataProvider:
@@ -26,7 +51,7 @@ def get_provider() -> MarketDataProvider:
 
 @lru_cache(maxsize=8)
 def _provider(choice, key, secret, base_url, data_url, feed, hours) -> MarketDataProvider:
-    if choice not in ("auto", "alpaca", "simulated"):
+    if choice not in PROVIDER_CHOICES:
         raise ImproperlyConfigured("MARKET_DATA_PROVIDER must be auto, alpaca or simulated.")
     if choice == "alpaca" or (choice == "auto" and key and secret):
         if not (key and secret):

@@ -29,6 +29,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from core.nyse import nyse_is_open, nyse_next_close, nyse_next_open, nyse_schedule
@@ -222,7 +223,7 @@ class SimulatedProvider(MarketDataProvider):
 
     def __init__(self, *, market_hours: str = "always", clock=None):
         if market_hours not in ("always", "nyse"):
-            raise ValueError("SIMULATED_MARKET_HOURS must be 'always' or 'nyse'")
+            raise ImproperlyConfigured("SIMULATED_MARKET_HOURS must be 'always' or 'nyse'.")
         self.market_hours = market_hours
         self._clock = clock or timezone.now
 
@@ -360,6 +361,9 @@ class SimulatedProvider(MarketDataProvider):
     def get_clock(self) -> MarketClock:
         now = self.now()
         if self.market_hours == "always":
+            # Back-to-back sessions of one UTC day: the one in progress closes at midnight and
+            # the next opens at that same instant (Alpaca's meaning of next_open: the session
+            # after the current one). market_session_close() agrees.
             midnight = datetime.combine(now.date() + timedelta(days=1), time(0), UTC)
             return MarketClock(timestamp=now, is_open=True, next_open=midnight, next_close=midnight)
         is_open = nyse_is_open(now)

@@ -9,12 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from alpacabackend.api.errors import StateConflict
-from core.models import Asset, AssetClass
+from core.models import Asset, AssetClass, AssetSync
 from core.providers import get_provider
 
 logger = logging.getLogger(__name__)
 
-LAST_SYNC_KEY = "core:assets:last_sync_at"
 SYNC_LOCK_KEY = "core:assets:sync_lock"
 SYNC_LOCK_SECONDS = 15 * 60
 SYNC_EVERY = timedelta(hours=24)
@@ -45,8 +44,8 @@ def assets_sync_is_running() -> bool:
 
 
 def assets_last_sync_at() -> datetime | None:
-    raw = cache.get(LAST_SYNC_KEY)
-    return datetime.fromisoformat(raw) if raw else None
+    """When the last sync finished, in any process (stored in the database, not the cache)."""
+    return AssetSync.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
 
 
 def assets_sync(*, provider=None, progress=None) -> AssetSyncResult:
@@ -61,7 +60,6 @@ def assets_sync(*, provider=None, progress=None) -> AssetSyncResult:
         known = {value for value, _ in AssetClass.choices}
         listed = [info for info in listed if info.asset_class in known]
         result = _upsert(listed, progress or (lambda items: items))
-        cache.set(LAST_SYNC_KEY, timezone.now().isoformat(), timeout=None)
         logger.info("Asset sync: %s", result)
         return result
     finally:
@@ -96,9 +94,20 @@ def _upsert(listed, progress) -> AssetSyncResult:
         deactivated = Asset.objects.filter(pk__in=gone).update(
             status="inactive", tradable=False, updated_at=now
         )
-    return AssetSyncResult(
-        created=len(to_create), updated=len(to_update), deactivated=deactivated, total=len(listed)
-    )
+        result = AssetSyncResult(
+            created=len(to_create),
+            updated=len(to_update),
+            deactivated=deactivated,
+            total=len(listed),
+        )
+        AssetSync.objects.create(
+            finished_at=now,
+            created=result.created,
+            updated=result.updated,
+            deactivated=result.deactivated,
+            total=result.total,
+        )
+    return result
 
 
 def assets_seed_if_empty() -> None:

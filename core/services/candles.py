@@ -5,6 +5,9 @@ Invariants:
 - a stored Candle is complete (its interval ended before it was fetched);
 - a CandleRange [start, end) means every completed bar starting in it is stored, so a span
   where the market was closed is not asked for again;
+- every range is half-open, [start, end): a bar belongs to it when start <= bar start < end,
+  whether it is fetched, covered or read (the API's `start`/`end` included), so a request's
+  answer never depends on what neighbouring requests stored;
 - the provider is called before the transaction; if it fails nothing is written.
 """
 
@@ -205,13 +208,14 @@ def candles_window(
     end: datetime | None = None,
     provider=None,
 ) -> CandleWindow:
-    """Bars of the window, newest first, for a page ending at bar number `bars` (offset +
-    limit). Without `start`, the window reaches back far enough to hold `bars` + 1 bars (so
-    the page knows whether older bars exist), growing in a few steps down to HISTORY_START.
-    Without `end` (or with one in the future) the forming bar leads the list."""
+    """Bars starting in [start, end), newest first, for a page ending at bar number `bars`
+    (offset + limit). Without `start`, the window reaches back far enough to hold `bars` + 1
+    bars (so the page knows whether older bars exist), growing in a few steps down to
+    HISTORY_START. Without `end` (or with one in the future) the forming bar leads the list."""
     provider = provider or get_provider()
     now = timezone.now()
     live = end is None or end >= complete_before(timeframe, now)
+    asked_end = end
     end = min(end or now, now)
     if start is not None:
         if start >= end:
@@ -237,17 +241,19 @@ def candles_window(
             start = max(end - span, HISTORY_START)
             candles_fetch(asset=asset, timeframe=timeframe, start=start, end=end, provider=provider)
             stored = Candle.objects.filter(
-                asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lte=end
+                asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=end
             ).count()
             if stored >= bars or start <= HISTORY_START:
                 break
             span *= 2
     edge = complete_before(timeframe, now)
     queryset = Candle.objects.filter(
-        asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lte=end
+        asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=end
     )
     head: list[Bar] = []
     if live:
         queryset = queryset.filter(timestamp__lt=edge)
         head = candles_live(asset=asset, timeframe=timeframe, since=edge, provider=provider)
+        if asked_end is not None:
+            head = [bar for bar in head if bar.timestamp < asked_end]
     return CandleWindow(queryset.order_by("-timestamp"), head)

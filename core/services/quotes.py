@@ -15,17 +15,48 @@ logger = logging.getLogger(__name__)
 # The price the app shows live is refreshed when older than this (the app polls every 2 s).
 LIVE_QUOTE_AGE = 5
 STREAM_HEARTBEAT_KEY = "core:stream:heartbeat"
+# When we last asked the provider for a symbol. A quote's own timestamp says when the market
+# quoted it, not when we asked: after hours or on a thin symbol it stays old however often we
+# ask, so deciding from it alone would send every 2-second chart poll to the provider.
+_ASKED_KEY = "core:quotes:asked:{}"
+_ASKED_TTL_SECONDS = 60
+
+
+def _mark_asked(symbols) -> None:
+    stamp = timezone.now().isoformat()
+    cache.set_many({_ASKED_KEY.format(s): stamp for s in symbols}, timeout=_ASKED_TTL_SECONDS)
+
+
+def quotes_asked_recently(symbols, *, within: float = LIVE_QUOTE_AGE) -> set[str]:
+    """The symbols the provider was asked for less than `within` seconds ago (whatever it
+    answered: a quote, no quote, or a failure)."""
+    if within <= 0:
+        return set()
+    symbols = list(dict.fromkeys(symbols))
+    raw = cache.get_many([_ASKED_KEY.format(s) for s in symbols])
+    now = timezone.now()
+    return {
+        s
+        for s in symbols
+        if _ASKED_KEY.format(s) in raw
+        and 0 <= (now - datetime.fromisoformat(raw[_ASKED_KEY.format(s)])).total_seconds() < within
+    }
 
 
 def quotes_refresh(symbols, *, notify: bool = False, provider=None) -> dict[str, Quote]:
     """Fetches the latest quotes of `symbols` and stores them. With `notify`, calls
     `on_quotes` (the stream and the polling task do; request handlers do not, so a chart poll
     never runs order matching inside a request). Raises ProviderUnavailable, storing nothing,
-    when the market does not answer."""
+    when the market does not answer. Either way the symbols count as asked (see
+    `quotes_asked_recently`), so a failing or rate-limiting provider is not asked again by
+    every poll."""
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
         return {}
-    quotes = (provider or get_provider()).get_latest_quotes(symbols)
+    try:
+        quotes = (provider or get_provider()).get_latest_quotes(symbols)
+    finally:
+        _mark_asked(symbols)
     quotes_store(list(quotes.values()))
     if notify:
         on_quotes(list(quotes))
@@ -33,12 +64,16 @@ def quotes_refresh(symbols, *, notify: bool = False, provider=None) -> dict[str,
 
 
 def quote_latest(*, symbol: str, max_age: float = LIVE_QUOTE_AGE) -> Quote | None:
-    """The cached quote when younger than `max_age` seconds, else a fresh one from the
-    provider. When the provider fails, the cached quote is returned whatever its age (its
-    `is_fresh()` says it is stale); with nothing cached the failure propagates. None when the
-    provider has no quote for the symbol."""
+    """The cached quote when younger than `max_age` seconds or when the provider was asked
+    for the symbol less than `max_age` seconds ago (after hours a quote stays old however
+    often we ask), else a fresh one from the provider. When the provider fails, the cached
+    quote is returned whatever its age (its `is_fresh()` says it is stale); with nothing
+    cached the failure propagates, unless the provider was asked moments ago (then None).
+    None when the provider has no quote for the symbol."""
     cached = quotes_get([symbol]).get(symbol)
     if cached is not None and cached.age_seconds() <= max_age:
+        return cached
+    if quotes_asked_recently([symbol], within=max_age):
         return cached
     try:
         fresh = quotes_refresh([symbol]).get(symbol)
@@ -56,10 +91,14 @@ def quote_latest(*, symbol: str, max_age: float = LIVE_QUOTE_AGE) -> Quote | Non
 def quotes_ensure_fresh(symbols) -> None:
     """Asks the provider for the symbols whose cached quote is missing or stale, so an order
     on a symbol nobody trades yet (no stream or poll follows it) still fills at a current
-    price. A provider failure is logged and changes nothing: the caller then finds no fresh
-    quote (NO_PRICE). Never call it inside a transaction: it may go to the network."""
+    price. A symbol asked for in the last LIVE_QUOTE_AGE seconds is not asked again: the
+    cache holds the best the provider had. A provider failure is logged and changes nothing:
+    the caller then finds no fresh quote (NO_PRICE). Never call it inside a transaction: it
+    may go to the network."""
     cached = quotes_get(symbols)
     missing = [s for s in dict.fromkeys(symbols) if s not in cached or not cached[s].is_fresh()]
+    asked = quotes_asked_recently(missing)
+    missing = [s for s in missing if s not in asked]
     if not missing:
         return
     try:

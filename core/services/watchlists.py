@@ -1,15 +1,19 @@
 """Watchlists: each user's lists of assets; exactly one of a user's lists is the default
 (the first list created becomes it; deleting it promotes the oldest remaining list)."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from alpacabackend.api.errors import NotFound
+from alpacabackend.api.errors import InvalidInput, NotFound
 from core.models import Asset, WatchList, WatchListAsset
 
 
 def _lock_user_lists(user) -> None:
-    """Default-flag changes are serialised per user by locking the user's lists."""
-    list(WatchList.objects.select_for_update().filter(user=user).values_list("pk", flat=True))
+    """Default-flag changes are serialised per user by locking the user's row: it exists
+    before the user's first list does, so two concurrent first creates queue up instead of
+    both making a default (and one of them hitting the one-default constraint)."""
+    user_id = getattr(user, "pk", user)
+    list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
 
 
 def watchlist_create(
@@ -30,11 +34,21 @@ def watchlist_create(
 
 
 def watchlist_update(*, watchlist: WatchList, **fields) -> WatchList:
-    """Updates name/description/is_active; `is_default=True` moves the default flag here
-    (turning it off is done by making another list the default)."""
+    """Updates name/description/is_active; `is_default=True` moves the default flag here.
+    `is_default=False` on the default list is refused (InvalidInput): a user always has one
+    default list, so it moves only by making another list the default."""
     with transaction.atomic():
         _lock_user_lists(watchlist.user_id)
         make_default = fields.pop("is_default", None)
+        watchlist.refresh_from_db(fields=["is_default"])
+        if make_default is False and watchlist.is_default:
+            message = (
+                "This is your default watchlist and you always have one: make another list "
+                "the default instead."
+            )
+            raise InvalidInput(
+                f"is_default: {message}", code="DEFAULT_REQUIRED", errors={"is_default": [message]}
+            )
         if make_default and not watchlist.is_default:
             WatchList.objects.filter(user_id=watchlist.user_id, is_default=True).update(
                 is_default=False

@@ -124,3 +124,19 @@ def test_stats_count_classes_and_exchanges(alice, client_for, listed):
     assert body["total_count"] == 5
     assert {"value": "crypto", "label": "Crypto", "count": 1} in body["asset_classes"]
     assert {"value": "NASDAQ", "label": "NASDAQ", "count": 3} in body["exchanges"]
+
+
+def test_an_unknown_tradable_value_is_rejected_with_the_allowed_values(alice, client_for, listed):
+    response = client_for(alice).get(URL, {"tradable": "maybe"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "VALIDATION_ERROR"
+    assert body["errors"] == {
+        "tradable": ["'maybe' is not a valid value. Allowed: true, false (or 1, 0)."]
+    }
+    assert body["msg"].startswith("tradable: ")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", 4), ("True", 4), ("1", 4), ("0", 1)])
+def test_tradable_accepts_true_false_one_and_zero(alice, client_for, listed, value, expected):
+    assert len(symbols(client_for(alice).get(URL, {"tradable": value}))) == expected

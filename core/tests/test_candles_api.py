@@ -171,3 +171,43 @@ def test_a_provider_failure_is_a_503_and_writes_nothing(
 
 def test_the_simulated_provider_is_the_default_without_keys(db):
     assert get_provider().name == "simulated"
+
+
+def _dates(client, asset, **params):
+    return [bar["date"] for bar in client.get(url(asset), params).json()["results"]]
+
+
+def test_a_range_answers_the_same_before_and_after_its_neighbour_is_fetched(
+    alice, client_for, aapl, frozen
+):
+    client = client_for(alice)
+    morning = {"tf": "15", "start": "2026-11-25T12:00:00Z", "end": "2026-11-25T13:00:00Z"}
+    before = _dates(client, aapl, **morning)
+    _dates(client, aapl, tf="15", start="2026-11-25T13:00:00Z", end="2026-11-25T14:00:00Z")
+    assert _dates(client, aapl, **morning) == before
+
+
+def test_start_is_inclusive_and_end_exclusive(alice, client_for, aapl, frozen):
+    dates = _dates(
+        client_for(alice), aapl, tf="15", start="2026-11-25T12:00:00Z", end="2026-11-25T13:00:00Z"
+    )
+    assert dates == [
+        "2026-11-25T12:45:00Z",
+        "2026-11-25T12:30:00Z",
+        "2026-11-25T12:15:00Z",
+        "2026-11-25T12:00:00Z",
+    ]
+
+
+def test_a_range_ending_before_the_forming_bar_leaves_it_out(alice, client_for, aapl, frozen):
+    end = (NOW - timedelta(seconds=30)).isoformat()  # 15:32:37, inside the 15:32 bar
+    dates = _dates(client_for(alice), aapl, tf="1", limit=2, end=end)
+    assert dates == ["2026-11-25T15:32:00Z", "2026-11-25T15:31:00Z"]
+
+
+def test_a_bad_timeframe_names_the_field_once(alice, client_for, aapl, frozen):
+    body = client_for(alice).get(url(aapl), {"tf": "2"}).json()
+    message = "'2' is not a valid timeframe. Allowed: 1, 5, 15, 30, 60, 240, 1440, 1T, 5T, 15T, "
+    message += "30T, 1H, 4H, 1D."
+    assert body["errors"] == {"tf": [message]}
+    assert body["msg"] == body["detail"] == f"tf: {message}"

@@ -73,8 +73,13 @@ def test_quotes_need_a_signed_in_user(api_client, aapl):
     assert api_client.get(quote_url(aapl)).status_code == 401
 
 
-def test_the_always_open_simulated_clock(alice, client_for, frozen):
+def test_the_always_open_clock_closes_and_reopens_at_the_next_utc_midnight(
+    alice, client_for, frozen, aapl
+):
+    from core.market import market_session_close
+
     data = client_for(alice).get("/api/core/market/clock/").json()["data"]
+    assert market_session_close(aapl, NOW).isoformat() == "2026-11-26T00:00:00+00:00"
     assert data == {
         "is_open": True,
         "next_open": "2026-11-26T00:00:00Z",
@@ -158,3 +163,80 @@ def test_an_older_quote_never_replaces_a_newer_one():
     quotes_store([newer])
     quotes_store([older])
     assert quotes_get(["AAPL"])["AAPL"] == newer
+
+
+# --- how often the provider is asked (Alpaca's 200 requests a minute) --------------------------
+
+AFTER_HOURS = "2026-11-25T15:20:00Z"  # the last quote is 13 minutes old: it stays old
+
+
+def provider_asks(http) -> int:
+    return sum(1 for call in http.calls if "/quotes/latest" in call.request.url)
+
+
+def test_an_old_quote_is_asked_for_once_per_live_window(
+    alice, client_for, aapl, frozen, alpaca, http
+):
+    stubs.stub_latest(
+        http,
+        {"AAPL": stubs.stock_quote(AFTER_HOURS, 230.1, 230.2)},
+        {"AAPL": stubs.stock_trade(AFTER_HOURS, 230.15)},
+    )
+    client = client_for(alice)
+    for _ in range(5):  # the app polls every second or two
+        assert client.get(quote_url(aapl)).json()["data"]["last"] == "230.15"
+        frozen.shift(timedelta(seconds=1))
+    assert provider_asks(http) == 1
+    client.get(quote_url(aapl))  # 5 s after the first ask
+    assert provider_asks(http) == 2
+
+
+def test_chart_polls_of_an_old_quote_ask_the_provider_once_per_live_window(
+    alice, client_for, aapl, frozen, alpaca, http
+):
+    stubs.stub_latest(
+        http,
+        {"AAPL": stubs.stock_quote(AFTER_HOURS, 230.1, 230.2)},
+        {"AAPL": stubs.stock_trade(AFTER_HOURS, 230.15)},
+    )
+    stubs.stub_bars(http, "AAPL", [[stubs.bar("2026-11-25T15:20:00Z", 230, 231, 229, 230.5, 1e4)]])
+    client = client_for(alice)
+    for _ in range(3):
+        client.get(f"/api/core/assets/{aapl.id}/candles_v2/", {"tf": "1", "limit": 1})
+        frozen.shift(timedelta(seconds=1))
+    assert provider_asks(http) == 1
+
+
+def test_a_failing_provider_is_not_asked_again_by_every_poll(
+    alice, client_for, aapl, frozen, alpaca, http
+):
+    http.get(f"{stubs.DATA}/stocks/quotes/latest", status=500, body="boom")
+    client = client_for(alice)
+    assert client.get(quote_url(aapl)).status_code == 503
+    asked = len(http.calls)
+    assert client.get(quote_url(aapl)).status_code == 503
+    assert len(http.calls) == asked
+
+
+def test_orders_do_not_ask_again_for_a_symbol_asked_for_seconds_ago(frozen, alpaca, http, db):
+    from core.services.quotes import quotes_ensure_fresh
+
+    stubs.stub_latest(
+        http,
+        {"AAPL": stubs.stock_quote(AFTER_HOURS, 230.1, 230.2)},
+        {"AAPL": stubs.stock_trade(AFTER_HOURS, 230.15)},
+    )
+    for _ in range(3):
+        quotes_ensure_fresh(["AAPL"])
+        frozen.shift(timedelta(seconds=1))
+    assert provider_asks(http) == 1
+    assert quotes_get(["AAPL"])["AAPL"].last == Decimal("230.15")
+    frozen.shift(timedelta(seconds=2))
+    quotes_ensure_fresh(["AAPL"])
+    assert provider_asks(http) == 2
+
+
+def test_the_clock_schema_documents_the_always_open_sessions(alice, client_for, db):
+    schema = client_for(alice).get("/api/schema/", {"format": "json"}).json()
+    clock = schema["components"]["schemas"]["MarketClock"]
+    assert "same instant as next_close" in clock["properties"]["next_open"]["description"]

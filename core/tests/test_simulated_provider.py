@@ -231,3 +231,27 @@ def test_the_calendar_lists_nyse_sessions_with_early_closes():
         date(2026, 11, 30),
     ]
     assert sessions[1].close == datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "sentence"),
+    [
+        ("SIMULATED_MARKET_HOURS", "weekdays", "SIMULATED_MARKET_HOURS is 'weekdays'; it must"),
+        ("MARKET_DATA_PROVIDER", "polygon", "MARKET_DATA_PROVIDER is 'polygon'; it must"),
+        ("MARKET_DATA_PROVIDER", "alpaca", "needs APCA_API_KEY and APCA_API_SECRET_KEY"),
+    ],
+)
+def test_a_misconfigured_market_stops_start_up_with_a_sentence(settings, setting, value, sentence):
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    setattr(settings, setting, value)
+    with pytest.raises(ImproperlyConfigured, match=sentence):
+        apps.get_app_config("core").ready()
+
+
+def test_the_configured_market_starts_up(settings):
+    from django.apps import apps
+
+    settings.SIMULATED_MARKET_HOURS = "NYSE"  # case does not matter
+    apps.get_app_config("core").ready()

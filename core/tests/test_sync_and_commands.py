@@ -164,3 +164,73 @@ def test_the_polling_task_stands_down_while_the_stream_runs(frozen, watched, hea
     stream_heartbeat()
     assert quotes_poll_task.delay().get() == 0
     assert heard == []
+
+
+# --- the Alpaca stream's heartbeat (the loop's decision, without a websocket) ----------------
+
+
+def _thread(alive: bool):
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    if not alive:
+        stop.set()
+        thread.join()
+    return thread, stop
+
+
+@pytest.fixture
+def stream_threads():
+    made = []
+
+    def make(*alive):
+        pairs = [_thread(state) for state in alive]
+        made.extend(stop for _, stop in pairs)
+        return [thread for thread, _ in pairs]
+
+    yield make
+    for stop in made:
+        stop.set()
+
+
+def pulse(threads, *, last_message_at, now, started_at=0.0):
+    from core.management.commands.stream_quotes import stream_pulse
+
+    return stream_pulse(
+        threads=threads, last_message_at=last_message_at, started_at=started_at, now=now
+    )
+
+
+def test_a_live_stream_that_hears_messages_keeps_the_polling_task_down(
+    frozen, watched, heard, stream_threads
+):
+    assert pulse(stream_threads(True, True), last_message_at=95.0, now=100.0)
+    assert quotes_poll_task.delay().get() == 0
+
+
+def test_a_dead_stream_thread_lets_the_polling_task_take_over(
+    frozen, watched, heard, stream_threads
+):
+    assert not pulse(stream_threads(True, False), last_message_at=99.0, now=100.0)
+    assert quotes_poll_task.delay().get() == 2
+
+
+def test_a_silent_stream_lets_the_polling_task_take_over(frozen, watched, heard, stream_threads):
+    assert not pulse(stream_threads(True, True), last_message_at=0.0, now=1000.0)
+    assert quotes_poll_task.delay().get() == 2
+
+
+def test_a_stream_just_started_beats_before_its_first_message(stream_threads, db):
+    threads = stream_threads(True, True)
+    assert pulse(threads, last_message_at=None, started_at=100.0, now=110.0)
+    assert not pulse(threads, last_message_at=None, started_at=100.0, now=1000.0)
+
+
+def test_the_sync_status_remembers_a_sync_run_by_another_process(alice, client_for, frozen):
+    call_command("sync_assets", stdout=StringIO())
+    cache.clear()  # another process's in-memory cache, or Redis evicting keys
+    status = client_for(alice).get("/api/core/alpaca/sync_status/").json()["data"]
+    assert status["last_sync_at"] == "2026-11-25T15:33:07Z"
+    assert status["needs_sync"] is False

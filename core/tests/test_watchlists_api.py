@@ -175,3 +175,23 @@ def test_the_default_watchlist_lists_its_entries(alice, bob, client_for, alices_
 
 def test_without_a_default_list_the_quick_picks_are_empty(bob, client_for):
     assert client_for(bob).get("/api/core/watchlist/").json()["results"] == []
+
+
+def test_the_default_list_cannot_be_switched_off(alice, client_for, alices_list):
+    response = client_for(alice).patch(
+        f"{URL}{alices_list.id}/", {"is_default": False, "name": "Renamed"}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "DEFAULT_REQUIRED"
+    assert body["msg"].startswith("is_default: This is your default watchlist")
+    assert list(body["errors"]) == ["is_default"]
+    alices_list.refresh_from_db()
+    assert (alices_list.is_default, alices_list.name) == (True, "Tech")
+
+
+def test_a_list_that_is_not_the_default_may_say_so(alice, client_for, alices_list):
+    other = WatchList.objects.create(user=alice, name="Other")
+    response = client_for(alice).patch(f"{URL}{other.id}/", {"is_default": False}, format="json")
+    assert response.status_code == 200
+    assert response.json()["data"]["is_default"] is False

@@ -23,6 +23,33 @@ def _decimal(value) -> Decimal:
     return Decimal(str(value))
 
 
+# A stream that says nothing for this long is treated as down, even if its threads run
+# (alpaca-py reconnects inside a live thread, so a live thread may hold no connection).
+# Quiet hours with only equities subscribed hand over to the (rate-conscious) polling task.
+STREAM_SILENCE_SECONDS = 120.0
+
+
+def stream_pulse(
+    *,
+    threads,
+    last_message_at: float | None,
+    started_at: float,
+    now: float,
+    silence: float = STREAM_SILENCE_SECONDS,
+) -> bool:
+    """Beats the stream heartbeat only while the stream is really alive: every websocket
+    thread runs, and a message arrived within `silence` seconds (counted from the start
+    until the first one). Returns whether it beat. Without a beat the polling task takes over
+    once `stream_is_alive()` turns false (15 s); times are `time.monotonic()` readings."""
+    if not all(thread.is_alive() for thread in threads):
+        return False
+    heard_at = last_message_at if last_message_at is not None else started_at
+    if now - heard_at > silence:
+        return False
+    stream_heartbeat()
+    return True
+
+
 def store_stream_quote(symbol: str, bid, ask, timestamp) -> Quote | None:
     """A websocket quote: bid/ask are new, `last` stays the last trade's (the mid if none)."""
     bid, ask = _decimal(bid), _decimal(ask)
@@ -93,12 +120,16 @@ class Command(BaseCommand):
             "crypto": CryptoDataStream(key, secret),
         }
 
+        heard: dict[str, float | None] = {"at": None}  # the last message's monotonic time
+
         async def on_quote(q):
+            heard["at"] = time.monotonic()
             await asyncio.to_thread(
                 store_stream_quote, q.symbol, q.bid_price, q.ask_price, q.timestamp
             )
 
         async def on_trade(t):
+            heard["at"] = time.monotonic()
             await asyncio.to_thread(store_stream_trade, t.symbol, t.price, t.timestamp)
 
         subscribed: dict[str, set[str]] = {"stocks": set(), "crypto": set()}
@@ -122,11 +153,27 @@ class Command(BaseCommand):
             quotes_refresh(symbols_that_matter(), notify=True)
         except ProviderUnavailable as exc:
             logger.warning("Initial quote refresh failed: %s", exc)
-        for stream in streams.values():
-            threading.Thread(target=stream.run, daemon=True).start()
+        threads = [threading.Thread(target=stream.run, daemon=True) for stream in streams.values()]
+        for thread in threads:
+            thread.start()
+        started_at = time.monotonic()
         self.stdout.write(f"Streaming {sum(map(len, subscribed.values()))} symbols from Alpaca.")
+        alive = True
         while True:
-            stream_heartbeat()
+            was_alive, alive = (
+                alive,
+                stream_pulse(
+                    threads=threads,
+                    last_message_at=heard["at"],
+                    started_at=started_at,
+                    now=time.monotonic(),
+                ),
+            )
+            if was_alive != alive:
+                logger.warning(
+                    "The Alpaca stream is %s",
+                    "back" if alive else "down or silent: the polling task takes over",
+                )
             time.sleep(min(refresh, 10))
             try:
                 resubscribe()
