@@ -39,6 +39,13 @@ class TradeStatus(models.TextChoices):
     EXPIRED = "EXPIRED", "Expired"
 
 
+class PositionEffect(models.TextChoices):
+    """What an order does to the account's position in its symbol."""
+
+    OPEN = "OPEN", "Opens a new position in its direction"
+    REDUCE = "REDUCE", "Reduces the opposite position first; the rest opens"
+
+
 class CloseReason(models.TextChoices):
     MANUAL = "MANUAL", "Closed by the trader"
     STOP_LOSS = "STOP_LOSS", "Stop-loss"
@@ -60,6 +67,13 @@ class Trade(models.Model):
     )
     status = models.CharField(
         max_length=10, choices=TradeStatus.choices, default=TradeStatus.PENDING
+    )
+    position_effect = models.CharField(
+        max_length=6,
+        choices=PositionEffect.choices,
+        default=PositionEffect.OPEN,
+        help_text="REDUCE (the side format): when it fills, the order first closes the open "
+        "trades of the opposite direction, oldest first; only the rest opens a position.",
     )
     quantity = models.DecimalField(**QUANTITY)
     limit_price = models.DecimalField(**PRICE, null=True, blank=True)
@@ -98,6 +112,18 @@ class Trade(models.Model):
     close_idempotency_key = models.CharField(
         max_length=128, null=True, blank=True, help_text="Idempotency-Key of the close."
     )
+    closing_client_order_id = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        help_text="client_order_id of the reducing order that closed this trade.",
+    )
+    closing_idempotency_key = models.CharField(
+        max_length=128,
+        null=True,
+        blank=True,
+        help_text="Idempotency-Key of the reducing order that closed this trade.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,6 +160,17 @@ class Trade(models.Model):
         indexes = [
             models.Index(fields=["account", "status"]),
             models.Index(fields=["status", "asset"]),
+            # A retried reducing order finds the trades it closed (several share the keys).
+            models.Index(
+                fields=["account", "closing_client_order_id"],
+                condition=Q(closing_client_order_id__isnull=False),
+                name="trade_closing_client_order_idx",
+            ),
+            models.Index(
+                fields=["account", "closing_idempotency_key"],
+                condition=Q(closing_idempotency_key__isnull=False),
+                name="trade_closing_idem_key_idx",
+            ),
         ]
 
     def __str__(self) -> str:

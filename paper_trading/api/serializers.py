@@ -10,7 +10,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alpacabackend.api.fields import NormalisedChoiceField
-from paper_trading.models import Direction, OrderType, TimeInForce, Trade, TradeStatus
+from paper_trading.models import (
+    Direction,
+    OrderType,
+    PositionEffect,
+    TimeInForce,
+    Trade,
+    TradeStatus,
+)
 from paper_trading.selectors import trade_valuation
 
 _PRICE = {"max_digits": 20, "decimal_places": 6}
@@ -26,7 +33,11 @@ _IGNORED = "Ignored: fills and valuations use the server's quotes."
 
 
 class TradePlaceInput(serializers.Serializer):
-    """Both shapes the web app sends: `{asset, direction, ...}` or `{symbol, side, ...}`."""
+    """Both shapes the web app sends: `{asset, direction, ...}` or `{symbol, side, ...}`.
+
+    `direction` always opens a new trade. `side` nets against the position: an order opposite
+    to the open trades of that symbol closes them first (oldest first) and only the rest opens
+    (buy → LONG, sell → SHORT)."""
 
     account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     asset = serializers.CharField(
@@ -38,7 +49,9 @@ class TradePlaceInput(serializers.Serializer):
         choices=["buy", "sell"],
         lower=True,
         required=False,
-        help_text="buy opens a LONG, sell opens a SHORT.",
+        help_text="sell first closes open LONG trades of the symbol (oldest first), buy open "
+        "SHORT ones; the rest opens a position: buy a LONG, sell a SHORT. Send `direction` "
+        "instead to always open a new trade.",
     )
     quantity = serializers.DecimalField(**_PRICE)
     order_type = NormalisedChoiceField(choices=OrderType.choices, default=OrderType.MARKET)
@@ -68,6 +81,8 @@ class TradePlaceInput(serializers.Serializer):
         if not (direction or from_side):
             raise serializers.ValidationError({"direction": ["Send direction or side."]})
         attrs["direction"] = direction or from_side
+        # The explicit direction format always opens; the side format nets.
+        attrs["position_effect"] = PositionEffect.OPEN if direction else PositionEffect.REDUCE
         if attrs.get("take_profit") is None and attrs.get("target_price") is not None:
             attrs["take_profit"] = attrs["target_price"]
         attrs.pop("entry_price", None)
@@ -140,7 +155,8 @@ class TradeOutput(serializers.ModelSerializer):
         model = Trade
         fields = [
             "id", "account", "account_number", "asset", "asset_symbol", "asset_name",
-            "direction", "order_type", "time_in_force", "status", "quantity", "limit_price",
+            "direction", "order_type", "time_in_force", "status", "position_effect",
+            "quantity", "limit_price",
             "stop_price", "stop_triggered_at", "entry_price", "entry_at", "entry_time",
             "entry_cost", "current_price", "current_value", "unrealized_pl", "realized_pl",
             "exit_price", "exit_at", "close_reason", "stop_loss", "take_profit",
@@ -175,6 +191,31 @@ class TradeOutput(serializers.ModelSerializer):
         return _fmt(self._valuation(trade).unrealized_pl, _CENT)
 
 
+class OrderOutput(TradeOutput):
+    """The answer to an order: the trade object (the last trade it closed, else the trade it
+    opened or the order it placed) and the ids of every trade it affected."""
+
+    closed_trade_ids = serializers.SerializerMethodField(
+        help_text="Trades this order closed, oldest first (a piece split from a trade has its "
+        "own id); empty when it closed nothing."
+    )
+    opened_trade_id = serializers.SerializerMethodField(
+        help_text="The trade this order opened or the order it placed (PENDING); null when it "
+        "only closed."
+    )
+
+    class Meta(TradeOutput.Meta):
+        fields = [*TradeOutput.Meta.fields, "closed_trade_ids", "opened_trade_id"]
+        read_only_fields = fields
+
+    def get_closed_trade_ids(self, trade: Trade) -> list[int]:
+        return [t.pk for t in self.context["order"].closed]
+
+    def get_opened_trade_id(self, trade: Trade) -> int | None:
+        opened = self.context["order"].opened
+        return None if opened is None else opened.pk
+
+
 class PositionOutput(serializers.Serializer):
     symbol = serializers.CharField()
     asset = serializers.IntegerField(help_text="Asset id.")
@@ -189,6 +230,11 @@ class PositionOutput(serializers.Serializer):
 class TradeEnvelope(serializers.Serializer):
     msg = serializers.CharField()
     data = TradeOutput()
+
+
+class OrderEnvelope(serializers.Serializer):
+    msg = serializers.CharField()
+    data = OrderOutput()
 
 
 class TradeListEnvelope(serializers.Serializer):

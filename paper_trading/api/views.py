@@ -46,6 +46,22 @@ def _trade_data(trade) -> dict:
     return s.TradeOutput(trade, context={"quotes": _quotes_for([trade])}).data
 
 
+def _order_msg(order) -> str:
+    trade = order.trade
+    if order.closed:
+        closed = sum(t.quantity for t in order.closed).normalize()
+        msg = f"Order filled: {closed:f} {trade.asset.symbol} {trade.direction.lower()} closed."
+        opened = order.opened
+        if opened is not None and opened.status == TradeStatus.OPEN:
+            msg += f" {opened.quantity.normalize():f} {opened.direction.lower()} opened."
+        return msg
+    if trade.status == TradeStatus.OPEN:
+        return "Order filled."
+    if trade.status == TradeStatus.PENDING:
+        return "Order placed."
+    return f"Order already {trade.status.lower()}."
+
+
 class TradeListCreateView(APIView):
     @extend_schema(
         operation_id="paper_trading_trades_list",
@@ -82,7 +98,11 @@ class TradeListCreateView(APIView):
         operation_id="paper_trading_trades_create",
         request=s.TradePlaceInput,
         parameters=[_IDEMPOTENCY_KEY],
-        responses={201: s.TradeEnvelope},
+        responses={201: s.OrderEnvelope},
+        description="Places an order (API.md). In the `side` format an order opposite to the "
+        "open trades of its symbol closes them first, oldest first, and only the rest opens: "
+        "`data` is then the last trade it closed, with `closed_trade_ids` and "
+        "`opened_trade_id`. The `direction` format always opens a new trade.",
     )
     def post(self, request):
         payload = s.TradePlaceInput(data=request.data)
@@ -92,7 +112,7 @@ class TradeListCreateView(APIView):
             user=request.user, account_id=order.get("account_id")
         )
         asset = selectors.asset_for_order(asset=order.get("asset"), symbol=order.get("symbol"))
-        trade = trade_services.trade_place(
+        placed = trade_services.order_place(
             account=account,
             asset=asset,
             direction=order["direction"],
@@ -106,12 +126,12 @@ class TradeListCreateView(APIView):
             notes=order["notes"],
             client_order_id=order["client_order_id"],
             idempotency_key=_idempotency_key(request),
+            position_effect=order["position_effect"],
             user=request.user,
         )
-        msg = "Order filled." if trade.status == TradeStatus.OPEN else "Order placed."
-        if trade.status not in (TradeStatus.OPEN, TradeStatus.PENDING):
-            msg = f"Order already {trade.status.lower()}."
-        return wrapped(_trade_data(trade), msg, status=status.HTTP_201_CREATED)
+        context = {"quotes": _quotes_for([placed.trade]), "order": placed}
+        data = s.OrderOutput(placed.trade, context=context).data
+        return wrapped(data, _order_msg(placed), status=status.HTTP_201_CREATED)
 
 
 class TradeDetailView(APIView):

@@ -9,11 +9,15 @@ hand:
   6 decimals (the price column's precision);
 - a limit order never fills worse than its limit: ``buy = min(buy, limit)``,
   ``sell = max(sell, limit)``;
-- commission per fill = ``max(quantity × per_share, minimum)``, half-even to cents;
+- commission per fill = ``max(quantity × per_share, minimum)``, half-even to cents; an order
+  that fills against several trades (a reducing order) is one fill, charged once on its whole
+  quantity Q and shared by quantity: with the running sum S_i of the pieces' quantities,
+  ``share_i = cents(C × S_i / Q) − cents(C × S_(i−1) / Q)``, so the shares add up to C exactly;
 - gross P&L of a close = ``(exit − entry) × quantity`` for a long, ``(entry − exit) × quantity``
   for a short, half-even to cents.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -233,3 +237,19 @@ def allocate(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     if part >= whole:
         return amount
     return to_cents(amount * part / whole) if whole > _ZERO else _ZERO
+
+
+def commission_shares(total: Decimal, quantities: Sequence[Decimal]) -> list[Decimal]:
+    """One fill's commission `total` shared by the pieces' `quantities`, in order: each share
+    is the difference of the rounded running totals, so each is within a cent of its exact
+    share and the shares sum to `total` exactly."""
+    whole = sum(quantities, _ZERO)
+    if whole <= _ZERO:
+        return [_ZERO for _ in quantities]
+    shares, running, allocated = [], _ZERO, _ZERO
+    for quantity in quantities:
+        running += quantity
+        upto = total if running >= whole else to_cents(total * running / whole)
+        shares.append(upto - allocated)
+        allocated = upto
+    return shares

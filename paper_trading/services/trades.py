@@ -10,11 +10,25 @@ Invariants every function here keeps:
 
 The firm's rules plug in at exactly two places: `check_order` before every opening fill
 (and when a pending order is placed), `after_fill` after every fill or close.
+
+Position effect. An order in the `direction` format always opens a new trade (OPEN). An order in
+the `side` format (REDUCE) nets against the account's position: when it fills, it first closes
+the open trades of that symbol in the opposite direction, oldest first (FIFO; the last one
+partially, split as `trade_close` splits), at this order's fill price; only the rest, if any,
+opens a new trade in the order's direction. Such an order is one fill: one commission on its
+whole quantity, shared by the pieces by quantity (`fills.commission_shares`). The reducing part
+is checked with `reduces_position=True`, the rest as any opening order, after the closes are
+written (on the account as the closes leave it); if the rest is refused the whole order is
+refused and nothing is written. A resting REDUCE order is resolved when it fills, against the
+position as it is then: when nothing is left to open, the order row is deleted (its fill is on
+the trades it closed, which carry the order's client_order_id / Idempotency-Key in
+`closing_*`); when a rest opens, the order row becomes that trade, holding the rest.
 """
 
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,6 +45,7 @@ from paper_trading.models import (
     Direction,
     LedgerKind,
     OrderType,
+    PositionEffect,
     TimeInForce,
     Trade,
     TradeStatus,
@@ -144,9 +159,19 @@ def _record_fill(account: PropFirmAccount, now: datetime) -> None:
     account.save(update_fields=["first_fill_at", "last_fill_at", "updated_at"])
 
 
-def _fill_entry(*, account, trade: Trade, price: Decimal, now: datetime, config, user) -> None:
-    """PENDING → OPEN at `price`; the entry commission is posted with it."""
-    fee = fills.commission(trade.quantity, config)
+def _fill_entry(
+    *,
+    account,
+    trade: Trade,
+    price: Decimal,
+    now: datetime,
+    config,
+    user,
+    fee: Decimal | None = None,
+) -> None:
+    """PENDING → OPEN at `price`; the entry commission (`fee`, by default the fill's own) is
+    posted with it."""
+    fee = fills.commission(trade.quantity, config) if fee is None else fee
     trade.status = TradeStatus.OPEN
     trade.entry_price = price
     trade.entry_at = now
@@ -177,11 +202,15 @@ def _close(
     config,
     user=None,
     idempotency_key: str | None = None,
+    exit_fee: Decimal | None = None,
+    closing_order: Trade | None = None,
 ) -> Trade:
     """Closes `quantity` of an OPEN trade at `price` and posts its result; returns the closed
     trade. A partial close splits the trade: a new CLOSED trade (`split_from` the original)
     carries the closed quantity and its share of the entry commission, the original stays
-    OPEN with the rest."""
+    OPEN with the rest. `exit_fee` is the exit commission when the close is a piece of a
+    larger fill (by default the close is its own fill); `closing_order` is the reducing order
+    whose fill this is (its keys are recorded on the closed trade, for retries)."""
     if quantity < trade.quantity:
         entry_share = fills.allocate(trade.commission, quantity, trade.quantity)
         closed = Trade(
@@ -212,7 +241,11 @@ def _close(
         if idempotency_key:
             trade.close_idempotency_key = idempotency_key
 
-    exit_fee = fills.commission(quantity, config)
+    if closing_order is not None:
+        closed.closing_client_order_id = closing_order.client_order_id or None
+        closed.closing_idempotency_key = closing_order.idempotency_key or None
+    own_fill = exit_fee is None
+    exit_fee = fills.commission(quantity, config) if own_fill else exit_fee
     gross = fills.realized_gross(
         direction=closed.direction,
         entry_price=closed.entry_price,
@@ -243,13 +276,14 @@ def _close(
         )
     if exit_fee:
         side = fills.exit_side(closed.direction).lower()
+        share = "" if own_fill else f" (share of one {closing_order.quantity} fill)"
         ledger_post(
             account=account,
             kind=LedgerKind.COMMISSION,
             amount=-exit_fee,
             trade=closed,
             reference=reference,
-            memo=f"Commission: {side} {quantity} {symbol} @ {price}",
+            memo=f"Commission: {side} {quantity} {symbol} @ {price}{share}",
             created_by=user,
         )
     _record_fill(account, now)
@@ -266,30 +300,58 @@ def _append_note(trade: Trade, notes: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _replay(account, *, client_order_id, idempotency_key, asset, direction, quantity, order_type):
-    """The trade a retried POST already created, if any (the caller holds the account lock)."""
-    keys = Q()
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    """What one order did. `trade` is the answer: the last trade it closed (a reducing order),
+    else the trade it opened or the order it placed."""
+
+    trade: Trade
+    closed: tuple[Trade, ...] = ()
+    opened: Trade | None = None
+
+
+def _fifo(trade: Trade) -> tuple:
+    """Oldest first: by entry, then by the trade a piece was split from (its own id if none)."""
+    return (trade.entry_at, trade.split_from_id or trade.pk)
+
+
+def _replay(
+    account, *, client_order_id, idempotency_key, asset, direction, quantity, order_type
+) -> OrderResult | None:
+    """What a retried POST already did, if anything (the caller holds the account lock): the
+    trade or order it opened or placed, and the trades a reducing order closed."""
+    keys, closing = Q(), Q()
     if client_order_id:
         keys |= Q(client_order_id=client_order_id)
+        closing |= Q(closing_client_order_id=client_order_id)
     if idempotency_key:
         keys |= Q(idempotency_key=idempotency_key)
+        closing |= Q(closing_idempotency_key=idempotency_key)
     if not keys:
         return None
     existing = Trade.objects.select_related("asset").filter(keys, account=account).first()
-    if existing is None:
+    closed = sorted(
+        Trade.objects.select_related("asset").filter(closing, account=account), key=_fifo
+    )
+    if existing is None and not closed:
         return None
+    held = (existing.quantity if existing else 0) + sum(t.quantity for t in closed)
     same = (
-        existing.asset_id == asset.pk
-        and existing.direction == direction
-        and existing.order_type == order_type
-        and (existing.quantity == quantity or existing.splits.exists())
+        all(t.asset_id == asset.pk for t in [existing, *closed] if t is not None)
+        and all(t.direction != direction for t in closed)
+        and (
+            existing is None
+            or (existing.direction == direction and existing.order_type == order_type)
+        )
+        and (held == quantity or (existing is not None and existing.splits.exists()))
     )
     if not same:
         raise StateConflict(
             "This client_order_id or Idempotency-Key was already used for a different order.",
             code="IDEMPOTENCY_CONFLICT",
         )
-    return existing
+    answer = closed[-1] if closed else existing
+    return OrderResult(trade=answer, closed=tuple(closed), opened=existing)
 
 
 def _price_estimate(order_type: str, limit_price, stop_price) -> Decimal:
@@ -297,7 +359,95 @@ def _price_estimate(order_type: str, limit_price, stop_price) -> Decimal:
     return limit_price if order_type in _LIMIT_TYPES else stop_price
 
 
-def trade_place(
+def _opposite_trades(account, asset, direction: str) -> list[Trade]:
+    """The open trades an order in `direction` reduces, locked, oldest first (FIFO)."""
+    trades = (
+        Trade.objects.select_for_update(of=("self",))
+        .select_related("asset")
+        .filter(account=account, asset=asset, status=TradeStatus.OPEN)
+        .exclude(direction=direction)
+    )
+    return sorted(trades, key=_fifo)
+
+
+def _fill_reducing(
+    *,
+    account,
+    order: Trade,
+    opposite: list[Trade],
+    price: Decimal,
+    now: datetime,
+    config,
+    user,
+) -> OrderResult:
+    """Fills a REDUCE order at `price`: closes `opposite` oldest first (the last one partially)
+    and opens the rest as `order` itself. One commission on the whole quantity, shared by the
+    pieces by quantity (the opened rest is the last piece).
+
+    The caller holds the account lock inside a transaction and rolls it back when this raises:
+    the rest is refused (TradeRejected, InvalidInput) only after the closes are written, so
+    that the rest is judged on the account as the closes leave it.
+    """
+    pieces: list[tuple[Trade, Decimal]] = []
+    left = order.quantity
+    for trade in opposite:
+        if left <= 0:
+            break
+        take = min(left, trade.quantity)
+        pieces.append((trade, take))
+        left -= take
+    rest = left
+    asset = order.asset
+    if rest:
+        _check_asset(asset, order.direction)  # e.g. SHORT_NOT_ALLOWED, before any write
+    check_order(
+        account=account,
+        asset=asset,
+        direction=order.direction,
+        quantity=order.quantity - rest,
+        price=price,
+        reduces_position=True,
+        pending_trade_id=order.pk,
+    )
+    fee = fills.commission(order.quantity, config)
+    shares = fills.commission_shares(fee, [take for _, take in pieces] + ([rest] if rest else []))
+    closed = tuple(
+        _close(
+            account=account,
+            trade=trade,
+            quantity=take,
+            price=price,
+            reason=CloseReason.MANUAL,
+            now=now,
+            config=config,
+            user=user,
+            exit_fee=share,
+            closing_order=order,
+        )
+        for (trade, take), share in zip(pieces, shares, strict=False)
+    )
+    if not rest:
+        if order.pk is not None:
+            order.delete()  # a resting order that only closed: its fill is on those trades
+        return OrderResult(trade=closed[-1], closed=closed)
+    check_order(
+        account=account,
+        asset=asset,
+        direction=order.direction,
+        quantity=rest,
+        price=price,
+        reduces_position=False,
+        pending_trade_id=order.pk,
+    )
+    order.quantity = rest
+    _fill_entry(
+        account=account, trade=order, price=price, now=now, config=config, user=user,
+        fee=shares[-1],
+    )  # fmt: skip
+    return OrderResult(trade=closed[-1], closed=closed, opened=order)
+
+
+def order_place(
     *,
     account: PropFirmAccount,
     asset,
@@ -312,13 +462,16 @@ def trade_place(
     notes: str = "",
     client_order_id: str | None = None,
     idempotency_key: str | None = None,
+    position_effect: str = PositionEffect.OPEN,
     user=None,
     now: datetime | None = None,
-) -> Trade:
+) -> OrderResult:
     """Places an order: a market order fills at once, a limit/stop order fills at once when
     the quote already crosses it, otherwise it rests as PENDING.
 
-    A retry with the same `client_order_id` or `Idempotency-Key` returns the first trade.
+    OPEN opens a new trade in `direction`; REDUCE first reduces the opposite position (see the
+    module's docstring). Brackets (`stop_loss`, `take_profit`) apply to what the order opens.
+    A retry with the same `client_order_id` or `Idempotency-Key` returns the first result.
     Rejections (bad input, MARKET_CLOSED, NO_PRICE, the firm's check) write nothing.
     """
     now = now or timezone.now()
@@ -330,7 +483,7 @@ def trade_place(
 
     with transaction.atomic():
         account = _lock_account(account.pk)
-        existing = _replay(
+        replayed = _replay(
             account,
             client_order_id=client_order_id,
             idempotency_key=idempotency_key,
@@ -339,9 +492,15 @@ def trade_place(
             quantity=quantity,
             order_type=order_type,
         )
-        if existing is not None:
-            return existing
-        _check_asset(asset, direction)
+        if replayed is not None:
+            return replayed
+        opposite = []
+        if position_effect == PositionEffect.REDUCE:
+            opposite = _opposite_trades(account, asset, direction)
+        reduces = min(quantity, sum((t.quantity for t in opposite), Decimal(0)))
+        rest = quantity - reduces
+        if rest:
+            _check_asset(asset, direction)
 
         is_open = market_is_open(asset, now)
         quote = _fresh_quote(asset, now)
@@ -361,14 +520,25 @@ def trade_place(
             raise _no_price(asset)
 
         price = fill.price or _price_estimate(order_type, limit_price, stop_price)
-        check_order(
-            account=account,
-            asset=asset,
-            direction=direction,
-            quantity=quantity,
-            price=price,
-            reduces_position=False,
-        )
+        if reduces and fill.price is None:
+            check_order(
+                account=account,
+                asset=asset,
+                direction=direction,
+                quantity=reduces,
+                price=price,
+                reduces_position=True,
+            )
+        if rest and not (reduces and fill.price is not None):
+            # A reducing fill checks its rest itself, once the closes are written.
+            check_order(
+                account=account,
+                asset=asset,
+                direction=direction,
+                quantity=rest,
+                price=price,
+                reduces_position=False,
+            )
         trade = Trade(
             account=account,
             asset=asset,
@@ -376,6 +546,7 @@ def trade_place(
             order_type=order_type,
             time_in_force=time_in_force,
             status=TradeStatus.PENDING,
+            position_effect=position_effect,
             quantity=quantity,
             limit_price=limit_price,
             stop_price=stop_price,
@@ -388,14 +559,38 @@ def trade_place(
         )
         if time_in_force == TimeInForce.DAY and order_type != OrderType.MARKET:
             trade.expires_at = session_close(asset, now)
-        trade.save()
-        if fill.price is not None:
+        if fill.price is None:
+            trade.save()
+            return OrderResult(trade=trade, opened=trade)
+        if reduces:
+            result = _fill_reducing(
+                account=account,
+                order=trade,
+                opposite=opposite,
+                price=fill.price,
+                now=now,
+                config=config,
+                user=user,
+            )
+        else:
+            trade.save()
             _fill_entry(
                 account=account, trade=trade, price=fill.price, now=now, config=config, user=user
             )
-            after_fill(account=account, trade=trade)
-            trade.refresh_from_db()  # the firm's hook may have acted on it (a liquidation)
-    return trade
+            result = OrderResult(trade=trade, opened=trade)
+        after_fill(account=account, trade=result.trade)
+        for changed in {*result.closed, result.opened} - {None}:
+            changed.refresh_from_db()  # the firm's hook may have acted on it (a liquidation)
+    return result
+
+
+def trade_place(
+    *, account: PropFirmAccount, asset, direction: str, quantity: Decimal, **options
+) -> Trade:
+    """`order_place` (same arguments) for callers that want only the trade it answers with."""
+    return order_place(
+        account=account, asset=asset, direction=direction, quantity=quantity, **options
+    ).trade
 
 
 def trade_close(
@@ -572,6 +767,38 @@ def _expire(trade: Trade, now: datetime) -> None:
     trade.save(update_fields=["status", "rejection_reason", "updated_at"])
 
 
+def _reject(trade: Trade, reason: str) -> None:
+    trade.status = TradeStatus.REJECTED
+    trade.rejection_reason = reason
+    trade.save(update_fields=["status", "rejection_reason", "updated_at"])
+
+
+def _fill_resting_reducing(*, account, trade: Trade, opposite, fill, now, config) -> bool:
+    """Fills a resting REDUCE order that has a position to reduce; a refused rest rejects the
+    whole order and undoes its closes (a savepoint). Returns whether it filled."""
+    try:
+        with transaction.atomic():
+            if fill.triggered and trade.stop_triggered_at is None:
+                trade.stop_triggered_at = now
+            result = _fill_reducing(
+                account=account,
+                order=trade,
+                opposite=opposite,
+                price=fill.price,
+                now=now,
+                config=config,
+                user=None,
+            )
+    except (TradeRejected, InvalidInput) as rejected:
+        # The savepoint undid the closes; the objects in memory still hold their changes.
+        account.refresh_from_db()
+        trade.refresh_from_db()
+        _reject(trade, rejected.message)
+        return False
+    after_fill(account=account, trade=result.trade)
+    return True
+
+
 def _match_account(account_id: int, trade_ids: list[int], quotes, now, config) -> int:
     """Acts on the candidates of one account under its lock; returns the number of fills."""
     done = 0
@@ -590,6 +817,19 @@ def _match_account(account_id: int, trade_ids: list[int], quotes, now, config) -
                 trade.stop_triggered_at = now
                 trade.save(update_fields=["stop_triggered_at", "updated_at"])
             elif kind == "fill":
+                opposite = []
+                if trade.position_effect == PositionEffect.REDUCE:
+                    opposite = _opposite_trades(account, trade.asset, trade.direction)
+                if opposite:
+                    done += _fill_resting_reducing(
+                        account=account,
+                        trade=trade,
+                        opposite=opposite,
+                        fill=result,
+                        now=now,
+                        config=config,
+                    )
+                    continue
                 try:
                     check_order(
                         account=account,
@@ -601,9 +841,7 @@ def _match_account(account_id: int, trade_ids: list[int], quotes, now, config) -
                         pending_trade_id=trade.pk,
                     )
                 except TradeRejected as rejected:
-                    trade.status = TradeStatus.REJECTED
-                    trade.rejection_reason = rejected.message
-                    trade.save(update_fields=["status", "rejection_reason", "updated_at"])
+                    _reject(trade, rejected.message)
                     continue
                 if result.triggered and trade.stop_triggered_at is None:
                     trade.stop_triggered_at = now

@@ -61,8 +61,9 @@ def test_fifty_threads_placing_and_closing_on_one_account(client_for, alice, acc
 
     def work(i):
         api = clients[i]
-        # Pairs of threads send the same client_order_id: 25 trades, never 50.
-        r = place(api, symbol="AAPL", side="buy" if i % 25 % 2 else "sell",
+        # Pairs of threads send the same client_order_id: 25 trades, never 50. The direction
+        # format always opens (the side format would net against `shared` and `big`).
+        r = place(api, asset="AAPL", direction="LONG" if i % 25 % 2 else "SHORT",
                   quantity=str(1 + i % 25 // 5), client_order_id=f"c-{i % 25}")  # fmt: skip
         statuses["own"].append(r.status_code)
         assert r.status_code == 201, r.json()
@@ -114,5 +115,39 @@ def test_fifty_threads_placing_and_closing_on_one_account(client_for, alice, acc
     for trade in Trade.objects.filter(status="CLOSED"):
         posted = LedgerEntry.objects.filter(trade=trade, kind="REALIZED_PNL").count()
         assert posted <= 1
+    assert balance(account) == ledger_sum(account)
+    call_command("check_ledger")
+
+
+def test_fifty_threads_selling_against_one_long_close_it_once_then_short(
+    client_for, alice, account, aapl
+):
+    """40 distinct sells of 1 (10 of them sent twice) against a long of 30: the first 30 to
+    take the lock close 1 each, oldest first, and the last 10 open shorts; never more."""
+    quote("AAPL", "99.98", "100.00")
+    held = trade_place(account=account, asset=aapl, direction="LONG", quantity=D("30"))
+    clients = [client_for(alice) for _ in range(THREADS)]
+    answers: dict[str, set[int]] = {}
+
+    def work(i):
+        r = place(clients[i], symbol="AAPL", side="sell", quantity="1",
+                  client_order_id=f"s-{i % 40}")  # fmt: skip
+        assert r.status_code == 201, r.json()
+        data = r.json()["data"]
+        answers.setdefault(f"s-{i % 40}", set()).add(data["id"])
+
+    run_threads(work)
+
+    assert len(answers) == 40
+    assert all(len(ids) == 1 for ids in answers.values())  # a retry answers the same trade
+    assert not Trade.objects.filter(status="OPEN", direction="LONG").exists()
+    closed = Trade.objects.filter(status="CLOSED", direction="LONG")
+    assert closed.aggregate(q=Sum("quantity"))["q"] == D("30")
+    assert closed.exclude(closing_client_order_id=None).count() == closed.count() == 30
+    assert set(closed.values_list("split_from", flat=True)) <= {held.pk, None}
+    shorts = Trade.objects.filter(status="OPEN", direction="SHORT")
+    assert (shorts.count(), shorts.aggregate(q=Sum("quantity"))["q"]) == (10, D("10"))
+    assert LedgerEntry.objects.filter(kind="REALIZED_PNL").count() == 30
+    assert LedgerEntry.objects.filter(kind="COMMISSION").count() == 1 + 30 + 10
     assert balance(account) == ledger_sum(account)
     call_command("check_ledger")

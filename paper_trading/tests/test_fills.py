@@ -145,3 +145,19 @@ def test_fill_config_reads_the_settings(settings):
     settings.PAPER_COMMISSION_PER_SHARE = "0"
     settings.PAPER_COMMISSION_MIN = "0"
     assert fills.FillConfig.from_settings() == fills.FillConfig(D("5"), D("0"), D("0"))
+
+
+@pytest.mark.parametrize(
+    ("total", "quantities", "shares"),
+    [
+        ("1.00", ["10", "5"], ["0.67", "0.33"]),  # cents(1.00 × 10/15) = 0.67, then the rest
+        ("5.00", ["333", "667"], ["1.66", "3.34"]),  # cents(1.665) half-even = 1.66
+        ("1.00", ["1", "1", "1"], ["0.33", "0.34", "0.33"]),  # 0.33, 0.67 − 0.33, 1.00 − 0.67
+        ("1.00", ["4"], ["1.00"]),
+        ("0.00", ["2", "3"], ["0.00", "0.00"]),
+    ],
+)
+def test_one_fills_commission_is_shared_by_quantity_and_sums_exactly(total, quantities, shares):
+    result = fills.commission_shares(D(total), [D(x) for x in quantities])
+    assert result == [D(x) for x in shares]
+    assert sum(result) == D(total)
