@@ -314,3 +314,18 @@ def test_bob_selling_does_not_touch_alices_long(bob_api, bob_account, account, l
     assert r.json()["data"]["direction"] == "SHORT"
     assert r.json()["data"]["account"] == bob_account.pk
     assert Trade.objects.get(pk=long_10["id"]).status == "OPEN"
+
+
+def test_a_resting_take_profit_sell_does_not_use_buying_power(api, account, aapl):
+    """Long 900 (90,018 of 100,000 buying power) with a resting sell of the 900 at 110: the
+    sell only reduces, so a new buy of 50 still fits."""
+    quote("AAPL", "99.98", "100.00")
+    assert place(api, symbol="AAPL", side="buy", quantity="900").status_code == 201
+    take_profit = place(api, symbol="AAPL", side="sell", quantity="900", order_type="limit",
+                        limit_price="110")  # fmt: skip
+    assert take_profit.json()["data"]["status"] == "PENDING"
+
+    r = place(api, symbol="AAPL", side="buy", quantity="50")
+
+    assert r.status_code == 201, r.json()
+    assert positions(api) == [("AAPL", "LONG", "950.000000")]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,16 +141,17 @@ def account_snapshot_load(
         "realized_pl",
         "limit_price",
         "stop_price",
+        "position_effect",
     )
     positions: list[rules.PositionState] = []
-    pending: list[tuple[str, Decimal, Decimal | None]] = []
+    pending: list[tuple[str, str, Decimal, Decimal | None, bool]] = []
     keys: set = set()
     profits: dict = {}
     fills: list[datetime] = []
     first_entry = None
-    for status, symbol, direction, qty, entry, entry_at, exit_at, pnl, limit, stop in rows:
+    for status, symbol, direction, qty, entry, entry_at, exit_at, pnl, limit, stop, effect in rows:
         if status == "PENDING":
-            pending.append((symbol, qty, limit or stop))
+            pending.append((symbol, direction, qty, limit or stop, effect == "REDUCE"))
             continue
         if status == "OPEN":
             positions.append(rules.PositionState(symbol, direction, qty, entry or _ZERO))
@@ -163,11 +165,21 @@ def account_snapshot_load(
             keys.add(exit_key)
             profits[exit_key] = profits.get(exit_key, _ZERO) + (pnl or _ZERO)
 
-    symbols = {p.symbol for p in positions} | {symbol for symbol, _, _ in pending}
+    symbols = {p.symbol for p in positions} | {row[0] for row in pending}
     pending_notional = _ZERO
     if pending:
         market = quotes if quotes is not None else quotes_get(sorted(symbols))
-        for symbol, qty, price in pending:
+        # A resting order that reduces the opposite position adds exposure only beyond it
+        # (a take-profit sell on a long must not eat the buying power of other orders).
+        held: dict[tuple[str, str], Decimal] = defaultdict(lambda: _ZERO)
+        for position in positions:
+            held[(position.symbol, position.direction)] += position.quantity
+        for symbol, direction, qty, price, reduces in pending:
+            if reduces:
+                opposite = (symbol, rules.SHORT if direction == rules.LONG else rules.LONG)
+                covered = min(qty, held[opposite])
+                held[opposite] -= covered
+                qty -= covered
             if price is None and symbol in market:
                 price = market[symbol].last or market[symbol].ask
             pending_notional += qty * (price or _ZERO)
