@@ -165,7 +165,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The quote cache holds a key or two per symbol: Django's default of 300 entries would
+    # silently evict quotes once a few hundred symbols are followed.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("LOCMEM_CACHE_MAX_ENTRIES", 200_000)},
+        }
+    }
 
 # --- Auth -----------------------------------------------------------------------------------
 

@@ -240,3 +240,16 @@ def test_the_clock_schema_documents_the_always_open_sessions(alice, client_for, 
     schema = client_for(alice).get("/api/schema/", {"format": "json"}).json()
     clock = schema["components"]["schemas"]["MarketClock"]
     assert "same instant as next_close" in clock["properties"]["next_open"]["description"]
+
+
+def test_the_embedded_cache_keeps_the_quotes_of_a_thousand_symbols(db):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from core.quotes import Quote, quotes_get, quotes_store
+
+    now = datetime.now(UTC)
+    symbols = [f"S{i:04d}" for i in range(1000)]
+    quotes_store([Quote(s, Decimal("9.99"), Decimal("10.01"), Decimal("10"), now) for s in symbols])
+
+    assert len(quotes_get(symbols)) == 1000
