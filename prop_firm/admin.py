@@ -214,8 +214,9 @@ class PropFirmPlanAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # An evaluation's stages are its accounts' structure: fixed once accounts exist.
+        # and the starting balance is what their accounts were funded with.
         if obj is not None and obj.accounts.exists():
-            return (*self.readonly_fields, "plan_type")
+            return (*self.readonly_fields, "plan_type", "starting_balance")
         return self.readonly_fields
 
     @admin.display(description="Phases", ordering="_phases")
@@ -471,7 +472,7 @@ class PropFirmAccountAdmin(admin.ModelAdmin):
         if account.activated_at is None:
             return "—"
         floor = rules.daily_loss_floor(
-            floor_rules(account.plan),
+            floor_rules(account),
             sod_balance=account.sod_balance,
             sod_equity=account.sod_equity,
         )

@@ -103,7 +103,7 @@ def _shown(value):
 
 def account_row(account: PropFirmAccount) -> dict:
     """What the account list shows, from the marks stored by the last sweep or fill."""
-    plan_rules = floor_rules(account.plan)
+    plan_rules = floor_rules(account)
     daily_floor = rules.daily_loss_floor(
         plan_rules, sod_balance=account.sod_balance, sod_equity=account.sod_equity
     )

@@ -145,7 +145,19 @@ def plan_create(**fields) -> PropFirmPlan:
 
 
 def plan_update(*, plan: PropFirmPlan, **fields) -> PropFirmPlan:
-    """Edits a plan. Running accounts keep their own B0 and stored payout split."""
+    """Edits a plan. Running accounts keep their own B0 (the rule engine reads the account's
+    `starting_balance`); the plan's own starting balance is fixed once it has accounts, so
+    the plan never describes an account differently from what was deposited."""
+    if (
+        "starting_balance" in fields
+        and fields["starting_balance"] != plan.starting_balance
+        and plan.accounts.exists()
+    ):
+        raise StateConflict(
+            "This plan has accounts: its starting balance can no longer change. Create a new "
+            "plan instead.",
+            code="PLAN_IN_USE",
+        )
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.full_clean()

@@ -187,7 +187,7 @@ def _marks_credit(account: PropFirmAccount, moved: Mapping[str, str], amount: De
 def _floor_store(account: PropFirmAccount) -> None:
     account.max_loss_floor = to_cents(
         rules.max_loss_floor(
-            floor_rules(account.plan), eod_hwm=account.eod_hwm, peak_equity=account.peak_equity
+            floor_rules(account), eod_hwm=account.eod_hwm, peak_equity=account.peak_equity
         )
     )
 

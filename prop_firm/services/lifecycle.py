@@ -302,10 +302,16 @@ def fail_locked(*, account: PropFirmAccount, reason: str, now, actor=None) -> Ac
 
 def liquidate(*, account: PropFirmAccount, reason: str, quotes=None) -> None:
     """Cancels pending orders and closes open positions of a locked account at the
-    liquidation price (paper trading's service, in the caller's transaction)."""
+    liquidation price (paper trading's service, in the caller's transaction). Flat, the
+    account's equity is its balance: the marks say so at once, since a non-active account
+    is no longer swept."""
     from paper_trading.services.trades import account_liquidate
 
     account_liquidate(account=account, quotes=quotes, reason=reason)
+    account.refresh_from_db(fields=["current_balance"])
+    account.equity = account.current_balance
+    account.unrealized_pl = Decimal("0.00")
+    account.save(update_fields=["equity", "unrealized_pl", "updated_at"])
 
 
 def stage_pass_locked(

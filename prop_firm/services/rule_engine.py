@@ -378,9 +378,8 @@ def _breach_handle(
     account.refresh_from_db()
     snapshot = account_snapshot_load(account=account)
     changed = _apply_fill_stats(account, snapshot)
-    account.equity = account.current_balance
-    account.unrealized_pl = _ZERO
-    account.save(update_fields=[*changed, "equity", "unrealized_pl", "updated_at"])
+    if changed:
+        account.save(update_fields=[*changed, "updated_at"])
     lifecycle.fail_locked(account=account, reason=reason, now=now, actor=actor)
     for breach in evaluation.breaches:
         notifications.notify(
@@ -498,6 +497,7 @@ _SWEEP_FIELDS = (
     "equity_snapshot_at",
     "daily_loss_warned_day",
     "max_loss_warned_day",
+    "starting_balance",
 )
 
 
@@ -516,7 +516,7 @@ class _PlanRulesCache:
     def __init__(self) -> None:
         self._plans: dict[int, PropFirmPlan] = {}
         self._phases: dict[int, list[PlanPhase]] = {}
-        self._rules: dict[tuple[int, str, int], rules.PlanRules] = {}
+        self._rules: dict[tuple, rules.PlanRules] = {}
 
     def load(self, plan_ids: Iterable[int]) -> None:
         missing = set(plan_ids) - self._plans.keys()
@@ -528,11 +528,16 @@ class _PlanRulesCache:
         for phase in PlanPhase.objects.filter(plan_id__in=missing):
             self._phases[phase.plan_id].append(phase)
 
-    def get(self, plan_id: int, stage: str, phase: int) -> rules.PlanRules:
-        key = (plan_id, stage, phase)
+    def get(self, plan_id: int, stage: str, phase: int, starting_balance=None) -> rules.PlanRules:
+        """The rules of one stage for an account whose own B0 is `starting_balance`."""
+        key = (plan_id, stage, phase, starting_balance)
         if key not in self._rules:
             self._rules[key] = stage_rules(
-                self._plans[plan_id], stage=stage, phase=phase, phases=self._phases[plan_id]
+                self._plans[plan_id],
+                stage=stage,
+                phase=phase,
+                phases=self._phases[plan_id],
+                starting_balance=starting_balance,
             )
         return self._rules[key]
 
@@ -591,9 +596,25 @@ def sweep_chunk(*, first_id: int, last_id: int, context: SweepContext | None = N
         .values_list("id", flat=True),
         plans=context.plans,
     )
+    with transaction.atomic():
+        stats = _sweep_chunk_locked(first_id=first_id, last_id=last_id, context=context)
+    for account_id in stats.flagged:
+        try:
+            account_check(account=account_id, now=now)
+        except Exception:  # one account's failure never stops the sweep
+            logger.exception("Rule check failed for account %s", account_id)
+    return stats
+
+
+def _sweep_chunk_locked(*, first_id: int, last_id: int, context: SweepContext) -> SweepStats:
+    """Reads, marks and writes one chunk inside the caller's transaction. The rows are locked
+    with SKIP LOCKED: an account in the middle of a fill or a payout is left to the next
+    sweep instead of being overwritten with marks computed from its old balance."""
+    now = context.now
     rows = list(
         PropFirmAccount.objects.filter(status=ACTIVE, id__gte=first_id, id__lte=last_id)
         .order_by("id")
+        .select_for_update(skip_locked=True, of=("self",))
         .values_list(*_SWEEP_FIELDS)
     )
     stats = SweepStats(accounts=len(rows))
@@ -628,8 +649,9 @@ def sweep_chunk(*, first_id: int, last_id: int, context: SweepContext | None = N
         snapshot_at,
         daily_warned,
         total_warned,
+        starting_balance,
     ) in rows:
-        plan_rules = context.plans.get(plan_id, stage, phase)
+        plan_rules = context.plans.get(plan_id, stage, phase, starting_balance)
         own = positions.get(account_id, ())
         state = rules.AccountState(
             balance=balance,
@@ -684,11 +706,6 @@ def sweep_chunk(*, first_id: int, last_id: int, context: SweepContext | None = N
     marks_write(updates)
     snapshots_write(snapshots)
     stats.written, stats.snapshots = len(updates), len(snapshots)
-    for account_id in stats.flagged:
-        try:
-            account_check(account=account_id, now=now)
-        except Exception:  # one account's failure never stops the sweep
-            logger.exception("Rule check failed for account %s", account_id)
     return stats
 
 
@@ -747,13 +764,26 @@ def day_start_snapshots_take(
     against taking it twice, so any caller may take it: the daily reset task, the sweep and
     the per-account check all do, and none judges an account against yesterday's floor.
     """
-    from paper_trading.models import LedgerEntry
 
     today = day_key(now)
     started = day_started_at(today)
     plans = plans or _PlanRulesCache()
-    due = PropFirmAccount.objects.filter(pk__in=list(account_ids), status=ACTIVE).exclude(
-        sod_day__gte=today
+    with transaction.atomic():
+        return _day_start_snapshots_locked(
+            now=now, today=today, started=started, account_ids=account_ids, plans=plans
+        )
+
+
+def _day_start_snapshots_locked(*, now, today, started, account_ids, plans) -> int:
+    from paper_trading.models import LedgerEntry
+
+    # Rows another transaction holds (a fill, a payout) are skipped, not overwritten: they
+    # are snapshotted by the next run or by their own per-account check.
+    due = (
+        PropFirmAccount.objects.filter(pk__in=list(account_ids), status=ACTIVE)
+        .exclude(sod_day__gte=today)
+        .order_by("id")
+        .select_for_update(skip_locked=True, of=("self",))
     )
     rows = list(
         due.values_list(
@@ -768,6 +798,7 @@ def day_start_snapshots_take(
             "eod_hwm",
             "peak_equity",
             "max_loss_floor",
+            "starting_balance",
         )
     )
     if not rows:
@@ -796,6 +827,7 @@ def day_start_snapshots_take(
         eod_hwm,
         peak,
         floor,
+        starting_balance,
     ) in rows:
         sod_balance = balance - since.get(account_id, _ZERO)
         if marked_at is not None and marked_at <= started:
@@ -804,7 +836,9 @@ def day_start_snapshots_take(
             sod_equity = sod_balance + unrealized
         marks = rules.day_start_marks(balance=sod_balance, equity=sod_equity, eod_hwm=eod_hwm)
         new_floor = rules.max_loss_floor(
-            plans.get(plan_id, stage, phase), eod_hwm=marks.eod_hwm, peak_equity=peak
+            plans.get(plan_id, stage, phase, starting_balance),
+            eod_hwm=marks.eod_hwm,
+            peak_equity=peak,
         )
         updates.append(
             PropFirmAccount(

@@ -60,11 +60,14 @@ def next_stage(plan: PropFirmPlan, *, stage: str, phase: int, phases=None) -> St
     return None
 
 
-def stage_rules(plan: PropFirmPlan, *, stage: str, phase: int, phases=None) -> rules.PlanRules:
-    """The pure engine's parameters for one stage of a plan."""
+def stage_rules(
+    plan: PropFirmPlan, *, stage: str, phase: int, phases=None, starting_balance=None
+) -> rules.PlanRules:
+    """The pure engine's parameters for one stage of a plan. B0 is the account's own
+    `starting_balance` when given (what was deposited), never a later edit of the plan."""
     current = current_stage(plan, stage=stage, phase=phase, phases=phases)
     return rules.PlanRules(
-        starting_balance=plan.starting_balance,
+        starting_balance=plan.starting_balance if starting_balance is None else starting_balance,
         max_daily_loss=plan.max_daily_loss,
         max_total_loss=plan.max_total_loss,
         profit_target=current.profit_target,
@@ -82,13 +85,21 @@ def stage_rules(plan: PropFirmPlan, *, stage: str, phase: int, phases=None) -> r
 
 
 def account_rules(account, phases=None) -> rules.PlanRules:
-    return stage_rules(account.plan, stage=account.stage, phase=account.phase, phases=phases)
+    return stage_rules(
+        account.plan,
+        stage=account.stage,
+        phase=account.phase,
+        phases=phases,
+        starting_balance=account.starting_balance,
+    )
 
 
-def floor_rules(plan: PropFirmPlan) -> rules.PlanRules:
-    """The plan's loss rules alone (the same for every stage): for floors from stored marks."""
+def floor_rules(account) -> rules.PlanRules:
+    """The account's loss rules alone (the same for every stage): for floors from stored
+    marks, with the account's own B0."""
+    plan = account.plan
     return rules.PlanRules(
-        starting_balance=plan.starting_balance,
+        starting_balance=account.starting_balance,
         max_daily_loss=plan.max_daily_loss,
         max_total_loss=plan.max_total_loss,
         daily_loss_basis=plan.daily_loss_basis,

@@ -241,6 +241,16 @@ def test_a_plan_with_accounts_is_not_deleted(client, account):
     assert client.delete(f"{ADMIN}plans/{account.plan_id}/").json()["code"] == "PLAN_IN_USE"
 
 
+def test_a_plan_with_accounts_keeps_its_starting_balance(client, account):
+    response = client.patch(
+        f"{ADMIN}plans/{account.plan_id}/", {"starting_balance": "200000.00"}, format="json"
+    )
+
+    assert (response.status_code, response.json()["code"]) == (409, "PLAN_IN_USE")
+    account.plan.refresh_from_db()
+    assert account.plan.starting_balance == account.starting_balance
+
+
 def test_plans_are_listed_in_fixed_queries(client, account, django_assert_num_queries):
     plan_create(name="Other")
     with django_assert_num_queries(4):  # the staff user (token), count, page, phases

@@ -110,6 +110,22 @@ def test_the_plan_type_is_fixed_once_accounts_exist(admin, alice):
     assert plan.plan_type == "EVALUATION"
 
 
+def test_the_starting_balance_is_fixed_once_accounts_exist(admin, alice):
+    plan = PlanFactory()
+    active_account(alice, plan)
+    url = reverse("admin:prop_firm_propfirmplan_change", args=[plan.pk])
+    before = plan.starting_balance
+    data = form_data(
+        admin.get(url).content.decode(), "propfirmplan_form", starting_balance="999999.00"
+    )
+
+    response = admin.post(url, data)
+
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.starting_balance == before
+
+
 def test_a_plan_without_accounts_is_edited(admin):
     plan = PlanFactory()
     url = reverse("admin:prop_firm_propfirmplan_change", args=[plan.pk])

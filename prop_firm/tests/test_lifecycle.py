@@ -126,6 +126,21 @@ def test_staff_fail_liquidates_and_records_the_reason(alice, staff):
     assert account.activities.filter(kind="FAILED", actor=staff).count() == 1
 
 
+def test_a_liquidated_account_shows_its_balance_as_equity(alice, staff):
+    account = active_account(alice)
+    put_quote("AAA", "80.00", "80.10")
+    open_position(account, "AAA", 10, "100.00")
+    account.update_balance()  # marked: U = −200, E = 49,800
+    put_quote("AAA", "90.00", "90.10")
+
+    account = account_fail(account=account, reason="Trading abuse", actor=staff)
+
+    account.refresh_from_db()
+    # Closed at 90: −100 gross, −1 commission; nothing open, so E = B.
+    assert account.current_balance == account.equity == Decimal("49899.00")
+    assert account.unrealized_pl == Decimal("0.00")
+
+
 def test_final_states_do_not_move(alice):
     account = account_fail(account=active_account(alice), reason="Abuse")
     with pytest.raises(StateConflict):

@@ -291,3 +291,20 @@ def test_short_of_a_non_shortable_asset_is_rejected(alice):
     with pytest.raises(TradeRejected) as error:
         _check(account, "NOSH", 1, "10.00", direction="SHORT", shortable=False)
     assert error.value.code == "SHORT_NOT_ALLOWED"
+
+
+def test_editing_a_plans_starting_balance_never_moves_a_running_accounts_floors(alice):
+    from prop_firm.models import PropFirmPlan
+    from prop_firm.services.rule_engine import sweep
+
+    account = active_account(alice)  # B0 = 50,000: F_t = 45,000
+    PropFirmPlan.objects.filter(pk=account.plan_id).update(starting_balance=Decimal("100000"))
+    account.refresh_from_db()
+
+    assert account.check_rules() == []
+    sweep()
+    evaluation = account.update_balance()
+
+    account.refresh_from_db()
+    assert account.status == "ACTIVE"
+    assert evaluation.max_loss_floor == Decimal("45000.00")
