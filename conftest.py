@@ -1,8 +1,10 @@
 """Test-wide fixtures: personas (alice, bob, staff), authenticated clients, the real Redis."""
 
 import os
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -81,7 +83,8 @@ def client_for():
 @pytest.fixture
 def market_data_down(settings):
     """The market-data provider does not answer: Alpaca configured, every HTTP call refused
-    at the edge (`responses` with nothing stubbed)."""
+    at the edge (`responses` with nothing stubbed). Request it before the fixtures that issue
+    tokens or place orders: it moves the clock."""
     import responses
 
     settings.MARKET_DATA_PROVIDER = "alpaca"
@@ -90,5 +93,11 @@ def market_data_down(settings):
     from core.providers import get_provider
 
     get_provider()._sleep = lambda seconds: None  # retries wait for nobody in tests
-    with responses.RequestsMock(assert_all_requests_are_fired=False):
+    # Alpaca's market follows the NYSE calendar: hold the clock inside a session, or the
+    # answer would be MARKET_CLOSED whenever the suite runs after hours.
+    in_session = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)  # a Wednesday, 10:30 New York
+    with (
+        time_machine.travel(in_session, tick=True),
+        responses.RequestsMock(assert_all_requests_are_fired=False),
+    ):
         yield

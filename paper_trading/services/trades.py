@@ -915,13 +915,21 @@ def on_quotes(symbols: Iterable[str]) -> int:
 
 def orders_expire(*, now: datetime | None = None) -> int:
     """PENDING DAY orders past their session close → EXPIRED (no money moves). Set-based:
-    a conditional UPDATE that skips any row a concurrent fill already moved on."""
+    the due rows are locked with SKIP LOCKED, so an order being matched right now (matching
+    locks its account, then its trades) is never waited for: no deadlock, and it expires on
+    the next run if it did not fill."""
     now = now or timezone.now()
-    return Trade.objects.filter(status=TradeStatus.PENDING, expires_at__lte=now).update(
-        status=TradeStatus.EXPIRED,
-        rejection_reason="Day order expired at the session close.",
-        updated_at=now,
-    )
+    with transaction.atomic():
+        due = list(
+            Trade.objects.filter(status=TradeStatus.PENDING, expires_at__lte=now)
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)
+        )
+        return Trade.objects.filter(pk__in=due, status=TradeStatus.PENDING).update(
+            status=TradeStatus.EXPIRED,
+            rejection_reason="Day order expired at the session close.",
+            updated_at=now,
+        )
 
 
 def account_liquidate(*, account, quotes: Mapping | None = None, reason: str = "") -> list[Trade]:

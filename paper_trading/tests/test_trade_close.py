@@ -101,7 +101,7 @@ def test_closing_a_pending_order_is_a_conflict(api, account, aapl):
     assert (r.status_code, r.json()["code"]) == (409, "TRADE_NOT_OPEN")
 
 
-def test_closing_without_a_fresh_quote_is_refused(api, account, long_10, market_data_down):
+def test_closing_without_a_fresh_quote_is_refused(market_data_down, api, account, long_10):
     from django.core.cache import cache
 
     cache.clear()

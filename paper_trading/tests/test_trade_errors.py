@@ -106,13 +106,13 @@ def test_contradicting_side_and_direction_are_refused(api, account, quoted):
     assert_refused(r, 400, "VALIDATION_ERROR", "side")
 
 
-def test_no_fresh_quote_refuses_a_market_order(api, account, aapl, market_data_down):
+def test_no_fresh_quote_refuses_a_market_order(market_data_down, api, account, aapl):
     quote("AAPL", "99.98", "100.00", at=datetime.now(UTC) - timedelta(minutes=5))
     r = place(api, symbol="AAPL", side="buy", quantity="1")
     assert_refused(r, 400, "NO_PRICE")
 
 
-def test_no_quote_at_all_refuses_a_market_order(api, account, aapl, market_data_down):
+def test_no_quote_at_all_refuses_a_market_order(market_data_down, api, account, aapl):
     r = place(api, symbol="AAPL", side="buy", quantity="1")
     assert_refused(r, 400, "NO_PRICE")
 
