@@ -218,6 +218,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env("THROTTLE_AUTH_IP_RATE", "20/min"),
         "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", "5/min"),
+        # Each checkout opens a PENDING account: a trader cannot flood the firm's books.
+        "checkout": env("THROTTLE_CHECKOUT_RATE", "20/hour"),
     },
 }
 

@@ -1,6 +1,7 @@
 """Use cases of the account app: register, authenticate, tokens, profile and password."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -62,6 +63,7 @@ def user_authenticate(*, request, email: str, password: str) -> User:
     user = authenticate(request, username=normalize_email(email), password=password)
     if user is None or not user.is_active:
         raise InvalidCredentials()
+    update_last_login(None, user)
     return user
 
 

@@ -81,6 +81,8 @@ def test_login_returns_tokens_and_user(api_client, alice):
     body = response.json()
     assert body["data"]["id"] == alice.id
     assert {"access", "refresh"} == set(body["token"])
+    alice.refresh_from_db()
+    assert alice.last_login is not None
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -114,6 +115,13 @@ _DRF_CODES = {
 
 def exception_handler(exc, context):
     """REST framework's EXCEPTION_HANDLER: every error leaves in API.md's shape."""
+    if isinstance(exc, OverflowError | DataError):
+        # An id or number beyond what the database stores (e.g. ?account_id=10**20): the
+        # input is wrong, not the server.
+        set_rollback()
+        logger.warning("Out-of-range input rejected: %s", exc)
+        message = "A number in the request is out of range."
+        return Response(error_body(message, "OUT_OF_RANGE"), status=400)
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
         message = "The request body is too large."

@@ -107,3 +107,17 @@ def test_djangos_own_request_log_lines_carry_the_request_id():
     RequestIdLogFilter().filter(record)
 
     assert record.request_id == "req-789"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/prop-firm/payouts/?account_id=99999999999999999999",
+        "/api/paper-trading/trades/?asset=99999999999999999999",
+    ],
+)
+def test_an_id_beyond_the_database_range_is_a_400_not_a_500(client_for, alice, url):
+    response = client_for(alice).get(url)
+
+    assert response.status_code in (400, 404)
+    assert response.json()["code"] in ("OUT_OF_RANGE", "NOT_FOUND", "VALIDATION_ERROR")

@@ -231,3 +231,23 @@ def test_checkout_session_payload_is_stripe_shaped():
     session = checkout_session()
     for field in ("id", "amount_total", "currency", "payment_status", "status", "metadata"):
         assert field in session
+
+
+def test_a_trader_cannot_flood_the_firm_with_checkouts(api, plan, local_on, monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    # DRF binds the rates when the throttle module loads; a lower rate keeps the test short.
+    monkeypatch.setattr(
+        ScopedRateThrottle,
+        "THROTTLE_RATES",
+        {**ScopedRateThrottle.THROTTLE_RATES, "checkout": "3/hour"},
+    )
+    body = {"plan_id": plan.pk, "success_url": SUCCESS_URL, "cancel_url": CANCEL_URL}
+
+    statuses = [
+        api.post("/api/prop-firm/checkout/create_session/", body, format="json").status_code
+        for _ in range(4)
+    ]
+
+    assert statuses == [201, 201, 201, 429]
+    assert PropFirmAccount.objects.filter(status="PENDING").count() == 3

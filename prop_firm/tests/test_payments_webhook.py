@@ -80,6 +80,16 @@ def test_it_accepts_a_timestamp_within_tolerance(client, purchase):
     assert deliver(client, payload, timestamp=int(time.time()) - 290).status_code == 200
 
 
+def test_it_rejects_a_body_that_is_not_utf8_without_a_500(client, purchase):
+    response = client.post(
+        WEBHOOK, data=b"\xf0\x28\x8c\x28", content_type="application/json",
+        HTTP_STRIPE_SIGNATURE="t=1,v1=00",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
 def test_it_rejects_a_tampered_body(client, purchase):
     body = json.dumps(event("checkout.session.completed", paid_session(purchase)))
     header = sign(body)

@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from alpacabackend.api.errors import NotFound
@@ -37,6 +38,8 @@ class CheckoutConfigView(APIView):
 
 class CheckoutSessionCreateView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "checkout"
 
     @extend_schema(
         operation_id="prop_firm_checkout_create_session",

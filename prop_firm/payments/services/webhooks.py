@@ -65,7 +65,11 @@ def webhook_event_receive(
     if not secret:
         logger.error("No webhook secret configured for the %s gateway.", gateway.name)
         raise PaymentProviderUnavailable("Webhooks are not configured on this server.")
-    body = payload.decode("utf-8") if isinstance(payload, bytes | bytearray) else payload
+    try:
+        body = payload.decode("utf-8") if isinstance(payload, bytes | bytearray) else payload
+    except UnicodeDecodeError as exc:  # not an event Stripe could have signed
+        logger.warning("Webhook rejected: the body is not UTF-8.")
+        raise InvalidSignature() from exc
     try:
         stripe.WebhookSignature.verify_header(
             body, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
