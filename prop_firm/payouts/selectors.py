@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
+from alpacabackend.api.errors import NotFound
 from prop_firm import rules
 from prop_firm.models import PropFirmAccount
 from prop_firm.payouts.models import OPEN_STATUSES, WITHDRAWN_STATUSES, Payout
@@ -86,11 +87,13 @@ def _with_relations(payouts: QuerySet[Payout]) -> QuerySet[Payout]:
 def payout_list(
     *, user, status: str | None = None, account_id: int | None = None
 ) -> QuerySet[Payout]:
-    """The user's payouts, newest first."""
+    """The user's payouts, newest first. Another user's account answers 404, as everywhere."""
     payouts = _with_relations(Payout.objects.filter(account__user=user))
     if status:
         payouts = payouts.filter(status=status)
     if account_id:
+        if not PropFirmAccount.objects.filter(pk=account_id, user=user).exists():
+            raise NotFound("Account not found.", code="ACCOUNT_NOT_FOUND")
         payouts = payouts.filter(account_id=account_id)
     return payouts.order_by("-requested_at", "-id")
 

@@ -60,6 +60,12 @@ def test_another_trader_sees_none_of_them(bob, payout):
     assert body["data"] == []
 
 
+def test_filtering_by_another_traders_account_is_not_found(bob, payout):
+    response = forced_client(bob).get(URL, {"account_id": payout.account_id})
+
+    assert (response.status_code, response.json()["code"]) == (404, "ACCOUNT_NOT_FOUND")
+
+
 def test_it_filters_by_status_and_account(alice, payout):
     other = _requested(alice, _funded_with_profit(alice, "500.00"))
     services.payout_cancel(payout=other, user=alice)
