@@ -4,6 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alpacabackend.api.health import HealthView
 
+admin.site.site_header = "Prop firm control room"
+admin.site.site_title = "Prop firm admin"
+admin.site.index_title = "Run the firm"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", HealthView.as_view(), name="health"),

@@ -6,6 +6,7 @@ from django.apps import AppConfig
 class PaperTradingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "paper_trading"
+    verbose_name = "Paper trading"
 
     def ready(self):
         # core's hook registry (when it exists): quotes drive order matching, and the symbols
