@@ -24,3 +24,11 @@ def to_cents(value: Decimal | int | str) -> Decimal:
 def to_quantity(value: Decimal | int | str) -> Decimal:
     """`value` rounded half-even to 6 decimals, as quantities are stored."""
     return _as_decimal(value).quantize(Q6, rounding=ROUND_HALF_EVEN)
+
+
+# Column and serializer shapes: every money amount in the project has the same precision,
+# so a NUMERIC column, an API field and a SQL cast can never disagree.
+MONEY_DIGITS = {"max_digits": 16, "decimal_places": 2}
+PRICE_DIGITS = {"max_digits": 20, "decimal_places": 6}
+QUANTITY_DIGITS = {"max_digits": 20, "decimal_places": 6}
+PERCENT_DIGITS = {"max_digits": 5, "decimal_places": 2}

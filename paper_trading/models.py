@@ -6,11 +6,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from alpacabackend.money import MONEY_DIGITS, PRICE_DIGITS, QUANTITY_DIGITS
 from prop_firm.models import AppendOnlyModel
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-PRICE = {"max_digits": 20, "decimal_places": 6}
-QUANTITY = {"max_digits": 20, "decimal_places": 6}
+MONEY = MONEY_DIGITS
+PRICE = PRICE_DIGITS
+QUANTITY = QUANTITY_DIGITS
 
 
 class Direction(models.TextChoices):

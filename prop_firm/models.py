@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-PERCENT = {"max_digits": 5, "decimal_places": 2}
+from alpacabackend.money import MONEY_DIGITS, PERCENT_DIGITS
+
+MONEY = MONEY_DIGITS
+PERCENT = PERCENT_DIGITS
 
 
 class PlanType(models.TextChoices):

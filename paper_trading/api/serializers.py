@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alpacabackend.api.fields import NormalisedChoiceField
+from alpacabackend.money import PRICE_DIGITS
 from paper_trading.models import (
     Direction,
     OrderType,
@@ -20,7 +21,7 @@ from paper_trading.models import (
 )
 from paper_trading.selectors import trade_valuation
 
-_PRICE = {"max_digits": 20, "decimal_places": 6}
+_PRICE = PRICE_DIGITS
 _PRICE_STEP = Decimal("0.000001")
 _CENT = Decimal("0.01")
 

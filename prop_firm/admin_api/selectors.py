@@ -8,7 +8,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from alpacabackend.money import to_cents
+from alpacabackend.money import MONEY_DIGITS, to_cents
 from core.models import Asset, WatchList
 from paper_trading.models import Trade
 from prop_firm.models import (
@@ -23,7 +23,7 @@ from prop_firm.payouts.models import OPEN_STATUSES, Payout, PayoutStatus
 
 _ZERO = Decimal("0")
 _HUNDRED = Decimal("100")
-_MONEY = DecimalField(max_digits=16, decimal_places=2)
+_MONEY = DecimalField(**MONEY_DIGITS)
 
 
 def _zero():

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alpacabackend.api.fields import NormalisedChoiceField
+from alpacabackend.money import MONEY_DIGITS
 from prop_firm.models import (
     AccountActivity,
     AccountStage,
@@ -15,7 +16,7 @@ from prop_firm.models import (
 )
 from prop_firm.services.stages import plan_stages
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY = MONEY_DIGITS
 
 
 class PhaseOutput(serializers.Serializer):

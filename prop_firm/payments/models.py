@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-_MONEY = {"max_digits": 16, "decimal_places": 2}
+from alpacabackend.money import MONEY_DIGITS
+
+_MONEY = MONEY_DIGITS
 
 
 class Gateway(models.TextChoices):

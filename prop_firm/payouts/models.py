@@ -12,9 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from alpacabackend.money import MONEY_DIGITS
+
 __all__ = ["Payout", "PayoutMethod", "PayoutStatus"]
 
-_MONEY = {"max_digits": 16, "decimal_places": 2}
+_MONEY = MONEY_DIGITS
 
 
 class PayoutStatus(models.TextChoices):

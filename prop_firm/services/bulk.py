@@ -16,11 +16,12 @@ from django.db import connection
 from django.db.models import DecimalField, F, Value
 from django.db.models.functions import Greatest
 
+from alpacabackend.money import MONEY_DIGITS
 from prop_firm.models import EquitySnapshot, PropFirmAccount
 
 _ACCOUNTS = PropFirmAccount._meta.db_table
 _SNAPSHOTS = EquitySnapshot._meta.db_table
-_MONEY = DecimalField(max_digits=16, decimal_places=2)
+_MONEY = DecimalField(**MONEY_DIGITS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,9 +51,7 @@ def check_order(
             )
         if direction == rules.SHORT and not asset.shortable:
             raise TradeRejected(f"{asset.symbol} cannot be sold short.", code="SHORT_NOT_ALLOWED")
-    snapshot = rule_engine.account_snapshot_load(
-        account=account, exclude_trade_id=pending_trade_id
-    )
+    snapshot = rule_engine.account_snapshot_load(account=account, exclude_trade_id=pending_trade_id)
     quotes = quotes_get(sorted(snapshot.symbols | {asset.symbol}))
     rejection = rules.check_order(
         account_rules(account),

@@ -3,9 +3,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alpacabackend.money import MONEY_DIGITS
 from prop_firm.payouts.models import Payout, PayoutMethod, PayoutStatus
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY = MONEY_DIGITS
 
 
 # Documented as a pattern, not an `enum`: the same choice set in the trader's and the staff's
