@@ -29,21 +29,23 @@ def plan_list(*, active_only: bool = True) -> QuerySet[PropFirmPlan]:
     return plans.filter(is_active=True) if active_only else plans
 
 
+def accounts_with_trade_counts(accounts: QuerySet) -> QuerySet:
+    """Accounts annotated with the win/loss counts every account list shows (one query)."""
+    return accounts.annotate(
+        total_winning_trades=Count(
+            "trades", filter=Q(trades__status="CLOSED", trades__realized_pl__gt=0)
+        ),
+        total_losing_trades=Count(
+            "trades", filter=Q(trades__status="CLOSED", trades__realized_pl__lt=0)
+        ),
+    )
+
+
 def account_list(*, user, status: str | None = None, stage: str | None = None) -> QuerySet:
     """The user's accounts, newest first, with what the list shows (plan, win/loss counts)."""
-    accounts = (
-        PropFirmAccount.objects.filter(user=user)
-        .select_related("plan")
-        .annotate(
-            total_winning_trades=Count(
-                "trades", filter=Q(trades__status="CLOSED", trades__realized_pl__gt=0)
-            ),
-            total_losing_trades=Count(
-                "trades", filter=Q(trades__status="CLOSED", trades__realized_pl__lt=0)
-            ),
-        )
-        .order_by("-created_at", "-id")
-    )
+    accounts = accounts_with_trade_counts(
+        PropFirmAccount.objects.filter(user=user).select_related("plan")
+    ).order_by("-created_at", "-id")
     if status:
         accounts = accounts.filter(status=status)
     if stage:

@@ -20,6 +20,7 @@ from prop_firm.models import (
     ViolationType,
 )
 from prop_firm.payouts.models import OPEN_STATUSES, Payout, PayoutStatus
+from prop_firm.selectors import accounts_with_trade_counts
 
 _ZERO = Decimal("0")
 _HUNDRED = Decimal("100")
@@ -57,14 +58,7 @@ def account_list(
     plan_id: int | None = None,
     user_id: int | None = None,
 ) -> QuerySet[PropFirmAccount]:
-    accounts = PropFirmAccount.objects.select_related("user", "plan").annotate(
-        total_winning_trades=Count(
-            "trades", filter=Q(trades__status="CLOSED", trades__realized_pl__gt=0)
-        ),
-        total_losing_trades=Count(
-            "trades", filter=Q(trades__status="CLOSED", trades__realized_pl__lt=0)
-        ),
-    )
+    accounts = accounts_with_trade_counts(PropFirmAccount.objects.select_related("user", "plan"))
     if search:
         accounts = accounts.filter(
             Q(account_number__icontains=search)
