@@ -75,11 +75,3 @@ def quotes_last_at() -> datetime | None:
     """When the newest quote stored so far was quoted (the market-data status shows it)."""
     raw = cache.get(_LAST_QUOTE_AT_KEY)
     return datetime.fromisoformat(raw) if raw else None
-
-
-def quotes_refresh(symbols, *, notify: bool = False) -> dict[str, Quote]:
-    """Asks the provider for the latest quotes of `symbols` and stores them (see
-    core.services.quotes.quotes_refresh); raises ProviderUnavailable when the market is down."""
-    from core.services.quotes import quotes_refresh as refresh
-
-    return refresh(symbols, notify=notify)

@@ -7,7 +7,8 @@ import pytest
 
 from core import hooks
 from core.models import WatchList, WatchListAsset
-from core.quotes import Quote, quotes_get, quotes_refresh, quotes_store
+from core.quotes import Quote, quotes_get, quotes_store
+from core.services.quotes import quotes_refresh
 from core.tests import alpaca_stubs as stubs
 from core.tests.conftest import NOW
 
