@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from alpacabackend.api.errors import NotFound
 from alpacabackend.money import to_cents
 from prop_firm import rules
 from prop_firm.models import (
@@ -62,6 +63,18 @@ def account_get(*, user, account_id) -> PropFirmAccount | None:
         .filter(pk=account_id)
         .first()
     )
+
+
+def account_of_user(*, user, account_id) -> PropFirmAccount:
+    """The user's account, for an action on it; another user's (or none) answers 404."""
+    account = (
+        PropFirmAccount.objects.select_related("plan", "user")
+        .filter(user=user, pk=account_id)
+        .first()
+    )
+    if account is None:
+        raise NotFound("Account not found.", code="ACCOUNT_NOT_FOUND")
+    return account
 
 
 def account_activities(*, account: PropFirmAccount) -> QuerySet[AccountActivity]:

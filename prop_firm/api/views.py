@@ -15,14 +15,10 @@ from alpacabackend.api.pagination import (
     WrappedListPagination,
     wrapped_list_schema,
 )
-from alpacabackend.api.responses import wrapped
+from alpacabackend.api.responses import wrapped, wrapped_schema
 from prop_firm import selectors
 from prop_firm.api import serializers as s
 from prop_firm.services.rule_engine import account_check
-
-
-def _wrapped_schema(name: str, data) -> serializers.Serializer:
-    return inline_serializer(name, {"msg": serializers.CharField(), "data": data})
 
 
 def _account_or_404(request, account_id: int):
@@ -55,7 +51,7 @@ class PlanListView(APIView):
 class PlanDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=_wrapped_schema("PlanDetailResponse", s.PlanOutput()))
+    @extend_schema(responses=wrapped_schema("PlanDetailResponse", s.PlanOutput()))
     def get(self, request, plan_id: int):
         plan = selectors.plan_list().filter(pk=plan_id).first()
         if plan is None:
@@ -87,7 +83,7 @@ class AccountListView(APIView):
 class AccountDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=_wrapped_schema("AccountDetailResponse", s.AccountDetailOutput()))
+    @extend_schema(responses=wrapped_schema("AccountDetailResponse", s.AccountDetailOutput()))
     def get(self, request, account_id: int):
         account = _account_or_404(request, account_id)
         detail = selectors.account_detail(account=account)
@@ -161,7 +157,7 @@ class AccountViolationsView(APIView):
 class AccountStatisticsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=_wrapped_schema("AccountStatisticsResponse", s.StatisticsOutput()))
+    @extend_schema(responses=wrapped_schema("AccountStatisticsResponse", s.StatisticsOutput()))
     def get(self, request, account_id: int):
         account = _account_or_404(request, account_id)
         stats = selectors.account_statistics(account=account)

@@ -1,8 +1,8 @@
 """Checkout and webhook endpoints: parse input, call one service, shape output."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from alpacabackend.api.errors import NotFound
-from alpacabackend.api.responses import wrapped
+from alpacabackend.api.responses import wrapped, wrapped_schema
 from prop_firm import selectors
 from prop_firm.api.serializers import AccountListOutput
 from prop_firm.models import PropFirmPlan
@@ -20,17 +20,13 @@ from prop_firm.payments.services.fulfilment import purchase_verify
 from prop_firm.payments.services.webhooks import webhook_deliver
 
 
-def _wrapped_schema(name: str, data) -> serializers.Serializer:
-    return inline_serializer(name, {"msg": serializers.CharField(), "data": data})
-
-
 class CheckoutConfigView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="prop_firm_checkout_config",
-        responses=_wrapped_schema("CheckoutConfigResponse", s.CheckoutConfigOutput()),
+        responses=wrapped_schema("CheckoutConfigResponse", s.CheckoutConfigOutput()),
     )
     def get(self, request):
         return wrapped(s.CheckoutConfigOutput(checkout_config()).data, "Checkout configuration.")
@@ -44,7 +40,7 @@ class CheckoutSessionCreateView(APIView):
     @extend_schema(
         operation_id="prop_firm_checkout_create_session",
         request=s.CheckoutSessionInput,
-        responses={201: _wrapped_schema("CheckoutSessionResponse", s.CheckoutSessionOutput())},
+        responses={201: wrapped_schema("CheckoutSessionResponse", s.CheckoutSessionOutput())},
     )
     def post(self, request):
         data = s.CheckoutSessionInput(data=request.data)
@@ -78,7 +74,7 @@ class VerifyPaymentView(APIView):
     @extend_schema(
         operation_id="prop_firm_checkout_verify_payment",
         request=s.VerifyPaymentInput,
-        responses=_wrapped_schema("VerifyPaymentResponse", AccountListOutput()),
+        responses=wrapped_schema("VerifyPaymentResponse", AccountListOutput()),
     )
     def post(self, request):
         data = s.VerifyPaymentInput(data=request.data)

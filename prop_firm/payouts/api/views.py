@@ -3,32 +3,17 @@
 Another user's account or payout answers 404, as if it did not exist.
 """
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from alpacabackend.api.errors import NotFound
 from alpacabackend.api.pagination import WrappedListPagination, wrapped_list_schema
-from alpacabackend.api.responses import wrapped
-from prop_firm.models import PropFirmAccount
+from alpacabackend.api.responses import wrapped, wrapped_schema
 from prop_firm.payouts import selectors, services
 from prop_firm.payouts.api import serializers as s
-
-
-def _wrapped_schema(name: str, data) -> serializers.Serializer:
-    return inline_serializer(name, {"msg": serializers.CharField(), "data": data})
-
-
-def _account_or_404(user, account_id: int) -> PropFirmAccount:
-    account = (
-        PropFirmAccount.objects.select_related("plan", "user")
-        .filter(user=user, pk=account_id)
-        .first()
-    )
-    if account is None:
-        raise NotFound("Account not found.", code="ACCOUNT_NOT_FOUND")
-    return account
+from prop_firm.selectors import account_of_user
 
 
 def _payout_or_404(user, payout_id: int):
@@ -56,10 +41,10 @@ class PayoutEligibilityView(APIView):
 
     @extend_schema(
         operation_id="prop_firm_accounts_payout_eligibility",
-        responses=_wrapped_schema("PayoutEligibilityResponse", s.EligibilityOutput()),
+        responses=wrapped_schema("PayoutEligibilityResponse", s.EligibilityOutput()),
     )
     def get(self, request, account_id: int):
-        account = _account_or_404(request.user, account_id)
+        account = account_of_user(user=request.user, account_id=account_id)
         eligibility = selectors.payout_eligibility(account=account)
         msg = (
             "The account is eligible for a payout."
@@ -95,12 +80,12 @@ class PayoutRequestView(APIView):
     @extend_schema(
         operation_id="prop_firm_payouts_request",
         request=s.PayoutRequestInput,
-        responses={201: _wrapped_schema("PayoutRequestResponse", s.PayoutOutput())},
+        responses={201: wrapped_schema("PayoutRequestResponse", s.PayoutOutput())},
     )
     def post(self, request):
         data = s.PayoutRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
-        account = _account_or_404(request.user, data.validated_data["account_id"])
+        account = account_of_user(user=request.user, account_id=data.validated_data["account_id"])
         payout = services.payout_request(
             account=account,
             user=request.user,
@@ -121,7 +106,7 @@ class PayoutCancelView(APIView):
     @extend_schema(
         operation_id="prop_firm_payouts_cancel",
         request=None,
-        responses=_wrapped_schema("PayoutCancelResponse", s.PayoutOutput()),
+        responses=wrapped_schema("PayoutCancelResponse", s.PayoutOutput()),
     )
     def post(self, request, payout_id: int):
         payout = _payout_or_404(request.user, payout_id)
