@@ -1,5 +1,8 @@
 """Serializer fields shared by the apps."""
 
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -15,3 +18,30 @@ class NormalisedChoiceField(serializers.ChoiceField):
             data = data.strip().replace("-", "_").replace(" ", "_")
             data = data.lower() if self.lower else data.upper()
         return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "number", "example": 242.65})
+class DecimalNumberField(serializers.Field):
+    """A `Decimal` shown as a JSON number, for market data and ratios the web app does
+    arithmetic on (SPA-CONTRACT.md: `num!`). Money and quantities of accounts and trades stay
+    decimal strings.
+
+    The stored values have at most a few decimals, and Python's float `repr` is the shortest
+    text that reads back as the same float, so `Decimal("242.5")` is written `242.5` and
+    `Decimal("0.29667")` `0.29667`, never `242.49999999999997`. `places`, when given, rounds
+    half-even first (a percentage to 2 decimals)."""
+
+    def __init__(self, *, places: int | None = None, **kwargs):
+        self.places = places
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        value = value if isinstance(value, Decimal) else Decimal(str(value))
+        if self.places is not None:
+            value = value.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_EVEN)
+        if value == value.to_integral_value() and abs(value) < 2**53:
+            return int(value)
+        return float(value)
+
+    def to_internal_value(self, data):  # pragma: no cover - output only
+        raise NotImplementedError("an output field")

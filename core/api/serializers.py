@@ -1,35 +1,8 @@
-from decimal import Decimal
-
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alpacabackend.api.fields import DecimalNumberField
 from core.models import Asset, WatchList, WatchListAsset
 from core.timeframes import ALLOWED
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "252.93"})
-class PriceField(serializers.Field):
-    """A price as a decimal string at its own precision: 252.93, 0.29667, 100.00."""
-
-    def to_representation(self, value):
-        value = Decimal(value)
-        if value.normalize().as_tuple().exponent >= -2:
-            return f"{value:.2f}"
-        return format(value.normalize(), "f")
-
-    def to_internal_value(self, data):  # pragma: no cover - read-only use
-        return Decimal(str(data))
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "1200"})
-class QuantityField(PriceField):
-    """Volumes: whole shares print without decimals, fractional coins with theirs."""
-
-    def to_representation(self, value):
-        value = Decimal(value)
-        if value == value.to_integral_value():
-            return f"{value:.0f}"
-        return format(value.normalize(), "f")
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -101,27 +74,28 @@ class CandleQuerySerializer(serializers.Serializer):
 
 
 class CandleSerializer(serializers.Serializer):
-    """A bar with long keys and the short ones the app's chart reads."""
+    """A bar with long keys and the short ones the app's chart reads. Prices and volume are
+    JSON numbers: the chart hands them to lightweight-charts and calls `.toFixed` on them."""
 
     date = serializers.DateTimeField(source="timestamp")
-    open = PriceField()
-    high = PriceField()
-    low = PriceField()
-    close = PriceField()
-    volume = QuantityField()
+    open = DecimalNumberField()
+    high = DecimalNumberField()
+    low = DecimalNumberField()
+    close = DecimalNumberField()
+    volume = DecimalNumberField()
     t = serializers.DateTimeField(source="timestamp")
-    o = PriceField(source="open")
-    h = PriceField(source="high")
-    l = PriceField(source="low")  # noqa: E741 - the app reads `l`
-    c = PriceField(source="close")
-    v = QuantityField(source="volume")
+    o = DecimalNumberField(source="open")
+    h = DecimalNumberField(source="high")
+    l = DecimalNumberField(source="low")  # noqa: E741 - the app reads `l`
+    c = DecimalNumberField(source="close")
+    v = DecimalNumberField(source="volume")
 
 
 class QuoteSerializer(serializers.Serializer):
     symbol = serializers.CharField()
-    bid = PriceField()
-    ask = PriceField()
-    last = PriceField()
+    bid = DecimalNumberField()
+    ask = DecimalNumberField()
+    last = DecimalNumberField()
     timestamp = serializers.DateTimeField()
     age_seconds = serializers.FloatField(help_text="Seconds since the quote was made.")
     stale = serializers.BooleanField(

@@ -5,7 +5,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from rest_framework.renderers import JSONRenderer
 
+from core.api.serializers import CandleSerializer
 from core.models import Candle, CandleRange
 from core.providers import get_provider
 from core.tests import alpaca_stubs as stubs
@@ -153,9 +155,9 @@ def test_alpaca_bars_are_served_and_stored(alice, client_for, aapl, frozen, alpa
         {"AAPL": stubs.stock_trade("2026-11-25T15:33:06Z", 256.2)},
     )
     body = client_for(alice).get(url(aapl), {"tf": "1D", "limit": 3}).json()
-    assert [bar["c"] for bar in body["results"]] == ["256.20", "255.00", "254.00"]
+    assert [bar["c"] for bar in body["results"]] == [256.2, 255, 254]
     assert body["results"][0]["date"] == "2026-11-25T05:00:00Z"  # today's, with the live price
-    assert body["results"][0]["h"] == "257.00"
+    assert body["results"][0]["h"] == 257
     assert Candle.objects.filter(asset=aapl, timeframe="1D").count() == 15
 
 
@@ -211,3 +213,33 @@ def test_a_bad_timeframe_names_the_field_once(alice, client_for, aapl, frozen):
     message += "30T, 1H, 4H, 1D."
     assert body["errors"] == {"tf": [message]}
     assert body["msg"] == body["detail"] == f"tf: {message}"
+
+
+def test_prices_and_volume_are_json_numbers_the_chart_can_use(alice, client_for, aapl, frozen):
+    """The web app's chart calls `.toFixed` on o/h/l/c and hands `volume` to
+    lightweight-charts: a string there blanks the page (SPA-CONTRACT.md §2)."""
+    response = client_for(alice).get(url(aapl), {"tf": "1", "limit": 20})
+    for bar in response.json()["results"]:
+        for key in ("open", "high", "low", "close", "volume", "o", "h", "l", "c", "v"):
+            assert isinstance(bar[key], int | float) and not isinstance(bar[key], bool), key
+        assert bar["l"] <= min(bar["o"], bar["c"]) <= max(bar["o"], bar["c"]) <= bar["h"]
+
+
+def test_a_decimal_price_is_written_without_float_noise(alice, client_for, aapl, frozen):
+    """242.5 stays `242.5` in the JSON text (never 242.49999999999997): the stored Decimal
+    is written as the shortest number that reads back as itself."""
+    Candle.objects.create(
+        asset=aapl,
+        timeframe="1D",
+        timestamp=NOW.replace(hour=5, minute=0, second=0, microsecond=0) - timedelta(days=3),
+        open=Decimal("242.49"),
+        high=Decimal("242.51"),
+        low=Decimal("0.29667"),
+        close=Decimal("242.50"),
+        volume=Decimal("6136"),
+    )
+    bar = Candle.objects.get(asset=aapl, timeframe="1D")
+    text = JSONRenderer().render(CandleSerializer(bar).data).decode()
+    assert '"close":242.5,' in text
+    assert '"low":0.29667,' in text
+    assert '"volume":6136,' in text

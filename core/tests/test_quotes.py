@@ -42,7 +42,7 @@ def test_an_old_quote_is_reported_stale_when_the_provider_is_down(
     data = client_for(alice).get(quote_url(aapl)).json()["data"]
     assert data["stale"] is True
     assert data["age_seconds"] == 300.0
-    assert data["last"] == "250.05"
+    assert data["last"] == 250.05
 
 
 def test_no_quote_at_all_and_the_provider_down_is_a_503(
@@ -62,7 +62,7 @@ def test_alpaca_quotes_are_served_when_keys_are_set(alice, client_for, aapl, fro
         {"AAPL": stubs.stock_trade("2026-11-25T15:33:06Z", 230.15)},
     )
     data = client_for(alice).get(quote_url(aapl)).json()["data"]
-    assert (data["bid"], data["ask"], data["last"]) == ("230.10", "230.20", "230.15")
+    assert (data["bid"], data["ask"], data["last"]) == (230.1, 230.2, 230.15)
     assert data["age_seconds"] == 1.0
 
 
@@ -185,7 +185,7 @@ def test_an_old_quote_is_asked_for_once_per_live_window(
     )
     client = client_for(alice)
     for _ in range(5):  # the app polls every second or two
-        assert client.get(quote_url(aapl)).json()["data"]["last"] == "230.15"
+        assert client.get(quote_url(aapl)).json()["data"]["last"] == 230.15
         frozen.shift(timedelta(seconds=1))
     assert provider_asks(http) == 1
     client.get(quote_url(aapl))  # 5 s after the first ask
