@@ -125,6 +125,12 @@ class Trade(models.Model):
         blank=True,
         help_text="Idempotency-Key of the reducing order that closed this trade.",
     )
+    hidden_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the trader removed this finished trade from their own lists. The row, "
+        "its ledger entries and the statistics are untouched; staff still see it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,10 +24,10 @@ _ZERO = Decimal(0)
 
 def account_for_trading(*, user, account_id: int | None = None) -> PropFirmAccount:
     """The account an order goes to: the given one if it is the user's (else 404), or the
-    user's most recently created ACTIVE account (none: 400 NO_ACTIVE_ACCOUNT)."""
+    user's current account (none: 400 NO_ACTIVE_ACCOUNT)."""
     if account_id is not None:
         return account_get(user=user, account_id=account_id)
-    account = account_latest_active(user=user)
+    account = account_current(user=user)
     if account is None:
         raise InvalidInput(
             "You have no active account to trade with. Buy a challenge or pick an account.",
@@ -50,12 +50,29 @@ def asset_for_order(*, asset: str | None = None, symbol: str | None = None) -> A
     return found
 
 
-def account_latest_active(*, user) -> PropFirmAccount | None:
+# The order of the trader's accounts list (GET /api/prop-firm/accounts/): newest first.
+ACCOUNT_LIST_ORDER = ("-created_at", "-id")
+
+
+def account_current(*, user) -> PropFirmAccount | None:
+    """The trader's current account: the first ACTIVE one in the accounts list's order, which
+    is the account the web app shows and trades. An order without `account_id` goes there, and
+    the trades and positions lists without `account_id` show it."""
     return (
         PropFirmAccount.objects.filter(user=user, status=AccountStatus.ACTIVE)
-        .order_by("-created_at", "-id")
+        .order_by(*ACCOUNT_LIST_ORDER)
         .first()
     )
+
+
+def account_shown(*, user) -> PropFirmAccount | None:
+    """The account a list without `account_id` shows: the current account or, when the
+    trader has none active, their newest account (so a failed or passed challenge's history
+    stays visible)."""
+    current = account_current(user=user)
+    if current is not None:
+        return current
+    return PropFirmAccount.objects.filter(user=user).order_by(*ACCOUNT_LIST_ORDER).first()
 
 
 def account_get(*, user, account_id: int) -> PropFirmAccount:
@@ -72,12 +89,16 @@ def trade_list(
     status: str | None = None,
     asset: str | None = None,
     symbol: str | None = None,
+    include_hidden: bool = False,
 ) -> QuerySet[Trade]:
-    """The user's trades, newest first, with what the API shows joined in. `asset` is an
-    asset id or a symbol."""
+    """The user's trades (of one account, or of all when `account_id` is None), newest
+    first, with what the API shows joined in. `asset` is an asset id or a symbol. Trades the
+    trader removed from their lists are left out unless `include_hidden`."""
     trades = Trade.objects.filter(account__user=user).select_related("account", "asset")
     if account_id is not None:
         trades = trades.filter(account_id=account_id)
+    if not include_hidden:
+        trades = trades.filter(hidden_at__isnull=True)
     if status:
         trades = trades.filter(status=status)
     if asset:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from alpacabackend.api.errors import NotFound
 from alpacabackend.money import to_cents
+from paper_trading.selectors import ACCOUNT_LIST_ORDER
 from prop_firm import rules
 from prop_firm.models import (
     AccountActivity,
@@ -46,7 +47,7 @@ def account_list(*, user, status: str | None = None, stage: str | None = None) -
     """The user's accounts, newest first, with what the list shows (plan, win/loss counts)."""
     accounts = accounts_with_trade_counts(
         PropFirmAccount.objects.filter(user=user).select_related("plan")
-    ).order_by("-created_at", "-id")
+    ).order_by(*ACCOUNT_LIST_ORDER)
     if status:
         accounts = accounts.filter(status=status)
     if stage:

@@ -123,7 +123,16 @@ class TradeCancelInput(serializers.Serializer):
 
 
 class TradeListQuery(serializers.Serializer):
-    account_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="One of your accounts. Without it (and without `all`), the current account: "
+        "the first ACTIVE account of GET /api/prop-firm/accounts/, the one orders without "
+        "`account_id` go to (your newest account when none is active).",
+    )
+    all = serializers.BooleanField(
+        required=False, default=False, help_text="true: the trades of every account of yours."
+    )
     status = NormalisedChoiceField(choices=TradeStatus.choices, required=False)
     asset = serializers.CharField(required=False, max_length=32, help_text="Asset id or symbol.")
     symbol = serializers.CharField(required=False, max_length=32)

@@ -81,6 +81,9 @@ class TradeListCreateView(APIView):
         account_id = params.get("account_id")
         if account_id is not None:
             selectors.account_get(user=request.user, account_id=account_id)
+        elif not params["all"]:
+            shown = selectors.account_shown(user=request.user)
+            account_id = shown.pk if shown is not None else None
         trades = selectors.trade_list(
             user=request.user,
             account_id=account_id,
@@ -88,6 +91,8 @@ class TradeListCreateView(APIView):
             asset=params.get("asset"),
             symbol=params.get("symbol"),
         )
+        if account_id is None and not params["all"]:
+            trades = trades.none()  # no account yet: no trades
         paginator = WrappedListPagination()
         paginator.msg = "Trades retrieved."
         page = paginator.paginate_queryset(trades, request, view=self)
@@ -154,10 +159,17 @@ class TradeDetailView(APIView):
         )
         return wrapped(_trade_data(trade), "Trade updated.")
 
-    @extend_schema(operation_id="paper_trading_trades_destroy", responses={204: None})
+    @extend_schema(
+        operation_id="paper_trading_trades_destroy",
+        responses={204: None},
+        description="The web app's \"Remove\". A pending order is cancelled. A finished trade "
+        "(closed, cancelled, rejected, expired) is hidden from your own trade lists: it is "
+        "never deleted, and its ledger entries and the statistics are unchanged. An open "
+        "trade answers 409 TRADE_OPEN: close it first.",
+    )
     def delete(self, request, trade_id: int):
         trade = selectors.trade_get(user=request.user, trade_id=trade_id)
-        trade_services.trade_cancel(trade=trade, user=request.user)
+        trade_services.trade_remove(trade=trade, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -187,16 +199,24 @@ class TradeCancelView(APIView):
     @extend_schema(
         operation_id="paper_trading_trades_cancel",
         request=s.TradeCancelInput,
+        parameters=[_IDEMPOTENCY_KEY],
         responses={200: s.TradeEnvelope},
+        description="The web app's \"Cancel\". A pending order is cancelled. An OPEN trade is "
+        "closed at the market exactly as `close/` closes it (the whole position; P&L realised "
+        "once) and the closed trade is returned. Any other status answers 409.",
     )
     def post(self, request, trade_id: int):
         trade = selectors.trade_get(user=request.user, trade_id=trade_id)
         payload = s.TradeCancelInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        trade = trade_services.trade_cancel(
-            trade=trade, notes=payload.validated_data["notes"], user=request.user
+        was_open = trade.status == TradeStatus.OPEN
+        trade = trade_services.trade_cancel_or_close(
+            trade=trade,
+            notes=payload.validated_data["notes"],
+            user=request.user,
+            idempotency_key=_idempotency_key(request),
         )
-        return wrapped(_trade_data(trade), "Order cancelled.")
+        return wrapped(_trade_data(trade), "Trade closed." if was_open else "Order cancelled.")
 
 
 class PositionListView(APIView):
@@ -212,7 +232,7 @@ class PositionListView(APIView):
         if account_id is not None:
             account = selectors.account_get(user=request.user, account_id=account_id)
         else:
-            account = selectors.account_latest_active(user=request.user)
+            account = selectors.account_current(user=request.user)
         positions = selectors.account_positions(account=account) if account else []
         data = s.PositionOutput(positions, many=True).data
         return wrapped(data, "Positions retrieved.")

@@ -676,6 +676,46 @@ def trade_cancel(*, trade: Trade, notes: str = "", user=None) -> Trade:
     return trade
 
 
+def trade_cancel_or_close(
+    *, trade: Trade, notes: str = "", user=None, idempotency_key: str | None = None
+) -> Trade:
+    """The web app's "Cancel" on a trade: a pending order is cancelled; an OPEN position is
+    closed at the market exactly as `trade_close` closes it (one fill, its P&L realised once).
+    Anything else answers as `trade_cancel` does (409)."""
+    if trade.status == TradeStatus.OPEN:
+        return trade_close(trade=trade, notes=notes, user=user, idempotency_key=idempotency_key)
+    return trade_cancel(trade=trade, notes=notes, user=user)
+
+
+# A finished trade the trader may remove from their own lists.
+_FINISHED = (
+    TradeStatus.CLOSED,
+    TradeStatus.CANCELLED,
+    TradeStatus.REJECTED,
+    TradeStatus.EXPIRED,
+)
+
+
+def trade_remove(*, trade: Trade, user=None, now: datetime | None = None) -> Trade:
+    """The web app's "Remove" (DELETE): a pending order is cancelled; a finished trade is
+    hidden from the trader's own lists (`hidden_at`). The row is never deleted: its ledger
+    entries, the statistics and the staff's lists keep it. An OPEN trade is a 409."""
+    if trade.status == TradeStatus.PENDING:
+        return trade_cancel(trade=trade, user=user)
+    if trade.status == TradeStatus.OPEN:
+        raise StateConflict(
+            f"Trade {trade.pk} is open: close it first, then you can remove it from your list.",
+            code="TRADE_OPEN",
+        )
+    if trade.hidden_at is None:
+        # Only the flag changes: no money moves, so the account lock is not needed.
+        trade.hidden_at = now or timezone.now()
+        Trade.objects.filter(pk=trade.pk, status__in=_FINISHED).update(
+            hidden_at=trade.hidden_at
+        )
+    return trade
+
+
 _UPDATABLE = ("stop_loss", "take_profit", "limit_price", "stop_price", "notes")
 
 

@@ -6,7 +6,14 @@ import pytest
 
 from paper_trading.models import Trade
 from paper_trading.tests.factories import quote
-from paper_trading.tests.helpers import place, trade_url
+from paper_trading.tests.helpers import (
+    TRADES,
+    balance,
+    entries,
+    ledger_sum,
+    place,
+    trade_url,
+)
 
 D = Decimal
 
@@ -82,12 +89,57 @@ def test_delete_cancels_a_pending_order(api, pending):
     assert Trade.objects.get(pk=pending["id"]).status == "CANCELLED"
 
 
-def test_cancelling_a_filled_order_is_a_conflict(api, open_trade):
-    r = api.post(trade_url(open_trade["id"], "cancel"))
-    assert (r.status_code, r.json()["code"]) == (409, "TRADE_NOT_PENDING")
+def test_cancel_on_an_open_trade_closes_it_at_the_market_once(api, account, open_trade):
+    """The web app's "Cancel" in its open-trades list: the position is closed exactly as
+    close/ closes it, the P&L realised once, and the ledger still equals the balance."""
+    quote("AAPL", "101.00", "101.02")
+    r = api.post(trade_url(open_trade["id"], "cancel"), {}, format="json")
+    assert (r.status_code, r.json()["msg"]) == (200, "Trade closed.")
+    closed = r.json()["data"]
+    # Sold at the bid less 2 bps: 101.00 × (1 − 0.0002) = 100.9798; bought at 100.02.
+    assert (closed["status"], closed["exit_price"]) == ("CLOSED", "100.979800")
+    # Gross 9.598 → 9.60 in the ledger; the trade's P&L is net of both $1.00 commissions.
+    assert closed["realized_pl"] == "7.60"
+    assert entries(account, "REALIZED_PNL") == [("REALIZED_PNL", D("9.60"))]
+    assert balance(account) == ledger_sum(account) == D("100007.60")
+    again = api.post(trade_url(open_trade["id"], "cancel"), {}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "TRADE_NOT_PENDING")
+    assert entries(account, "REALIZED_PNL") == [("REALIZED_PNL", D("9.60"))]
+
+
+def test_delete_on_an_open_trade_says_to_close_it_first(api, open_trade):
     r = api.delete(trade_url(open_trade["id"]))
-    assert (r.status_code, r.json()["code"]) == (409, "TRADE_NOT_PENDING")
+    assert (r.status_code, r.json()["code"]) == (409, "TRADE_OPEN")
+    assert "close it first" in r.json()["msg"]
     assert Trade.objects.get(pk=open_trade["id"]).status == "OPEN"
+
+
+def test_delete_on_a_closed_trade_hides_it_from_the_traders_lists_only(
+    api, client_for, staff, account, open_trade
+):
+    api.post(trade_url(open_trade["id"], "close"))
+    before = (balance(account), ledger_sum(account), entries(account))
+    stats = api.get(f"/api/prop-firm/accounts/{account.pk}/statistics/").json()["data"]
+
+    r = api.delete(trade_url(open_trade["id"]))
+    assert r.status_code == 204
+    assert api.delete(trade_url(open_trade["id"])).status_code == 204  # idempotent
+    assert open_trade["id"] not in [t["id"] for t in api.get(TRADES).json()["data"]]
+    assert api.get(TRADES, {"all": "true"}).json()["count"] == 0
+    # The row, the money and the statistics are untouched; staff still see it.
+    trade = Trade.objects.get(pk=open_trade["id"])
+    assert (trade.status, trade.hidden_at is not None) == ("CLOSED", True)
+    assert (balance(account), ledger_sum(account), entries(account)) == before
+    assert api.get(f"/api/prop-firm/accounts/{account.pk}/statistics/").json()["data"] == stats
+    staff_rows = client_for(staff).get("/api/prop-firm/admin/trades/").json()["results"]
+    assert open_trade["id"] in [t["id"] for t in staff_rows]
+
+
+def test_delete_on_a_cancelled_order_hides_it(api, pending):
+    api.post(trade_url(pending["id"], "cancel"))
+    assert api.delete(trade_url(pending["id"])).status_code == 204
+    assert api.get(TRADES).json()["count"] == 0
+    assert Trade.objects.get(pk=pending["id"]).status == "CANCELLED"
 
 
 def test_cancelling_twice_is_a_conflict(api, pending):

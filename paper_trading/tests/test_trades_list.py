@@ -82,16 +82,18 @@ def test_the_list_runs_a_fixed_number_of_queries(api, account, aapl, btc,
     quote("AAPL", "99.98", "100.00")
     for _ in range(3):
         buy(account, aapl)
-    # auth user, count, page (trades joined with account and asset)
-    with django_assert_num_queries(3):
+    # auth user, the current account, count, page (trades joined with account and asset)
+    with django_assert_num_queries(4):
         assert api.get(TRADES).status_code == 200
     for _ in range(10):
         trade_close(trade=buy(account, aapl, "1"), quantity=D("1"))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert api.get(TRADES).json()["count"] == 13
-    # + the account ownership check
+    # the account ownership check instead of the current account
     with django_assert_num_queries(4):
         api.get(TRADES, {"account_id": account.pk})
+    with django_assert_num_queries(3):
+        api.get(TRADES, {"all": "true"})
 
 
 def test_positions_aggregate_open_trades_per_symbol_and_direction(api, account, aapl, btc):
@@ -135,3 +137,36 @@ def test_positions_run_a_fixed_number_of_queries(api, account, aapl, btc, book,
     # auth user, latest active account, open trades
     with django_assert_num_queries(3):
         assert len(api.get(POSITIONS).json()["data"]) == 2
+
+
+def test_without_account_id_the_list_shows_the_account_the_app_shows_and_orders_use(
+    api, alice, account, aapl, btc
+):
+    """The web app sends no account_id: it shows the first ACTIVE account of its accounts
+    list and adds that account's open P&L to it. The list and an order without account_id
+    pick the same account (one selector)."""
+    quote("AAPL", "99.98", "100.00")
+    quote("BTC/USD", "60000", "60010")
+    buy(account, aapl)
+    newer = AccountFactory(user=alice)
+    AccountFactory(user=alice, status="FAILED")  # newest of all, but not active
+    shown = api.get("/api/prop-firm/accounts/").json()["data"]
+    current = next(a for a in shown if a["status"] == "ACTIVE")
+    assert current["id"] == newer.pk
+
+    assert api.get(TRADES).json()["count"] == 0
+    placed = api.post(TRADES, {"symbol": "BTC/USD", "side": "buy", "quantity": "0.1"},
+                      format="json").json()["data"]  # fmt: skip
+    assert placed["account"] == newer.pk
+    assert [t["account"] for t in api.get(TRADES).json()["data"]] == [newer.pk]
+    assert api.get(TRADES, {"account_id": account.pk}).json()["count"] == 1
+    assert api.get(TRADES, {"all": "true"}).json()["count"] == 2
+
+
+def test_without_an_active_account_the_list_shows_the_newest_account(api, alice, account, aapl):
+    quote("AAPL", "99.98", "100.00")
+    trade_close(trade=buy(account, aapl), quantity=D("10"))
+    account.status = "FAILED"
+    account.save(update_fields=["status"])
+    assert api.get(TRADES).json()["count"] == 1
+    assert api.get(POSITIONS).json()["data"] == []
