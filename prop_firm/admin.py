@@ -1072,7 +1072,7 @@ class PayoutAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark selected manual payouts paid…", permissions=["change"])
     def complete_payouts(self, request, queryset):
-        payable = queryset.filter(status=PayoutStatus.APPROVED).exclude(
+        payable = queryset.filter(status=PayoutStatus.PROCESSING).exclude(
             payment_method=PayoutMethod.STRIPE
         )
         skipped = queryset.count() - payable.count()

@@ -110,6 +110,13 @@ def _pnl(account: PropFirmAccount, equity: Decimal) -> dict:
     }
 
 
+def account_days_active(account: PropFirmAccount, now: datetime | None = None) -> int:
+    """Calendar days since activation, the day of activation counting as day 1; 0 before."""
+    if account.activated_at is None:
+        return 0
+    return ((now or timezone.now()) - account.activated_at).days + 1
+
+
 def _shown(value):
     """An objective's figure as API.md shows numbers: money as a string, counts as ints."""
     if isinstance(value, Decimal):
@@ -128,7 +135,12 @@ def account_row(account: PropFirmAccount) -> dict:
         and account.equity > daily_floor
         and account.equity > account.max_loss_floor
     )
-    return {"account": account, "can_trade": can_trade, **_pnl(account, account.equity)}
+    return {
+        "account": account,
+        "can_trade": can_trade,
+        "days_active": account_days_active(account),
+        **_pnl(account, account.equity),
+    }
 
 
 def account_detail(*, account: PropFirmAccount, now: datetime | None = None) -> dict:
@@ -180,6 +192,7 @@ def account_detail(*, account: PropFirmAccount, now: datetime | None = None) -> 
         ],
         "violations": list(account_violations(account=account)),
         "recent_activities": list(account_activities(account=account)[:10]),
+        "days_active": account_days_active(account, now),
         **_pnl(account, equity),
     }
 
@@ -237,7 +250,7 @@ def account_statistics(*, account: PropFirmAccount) -> dict:
         "total_loss": to_cents(gross_loss),
         "net_realized_pnl": to_cents(sum(days.values(), _ZERO)),
         "trading_days": account.trading_days,
-        "days_active": (now - account.activated_at).days + 1 if funded else 0,
+        "days_active": account_days_active(account, now),
         "average_win": to_cents(gross_win / len(wins)) if wins else _ZERO,
         "average_loss": to_cents(gross_loss / len(losses)) if losses else _ZERO,
         "profit_factor": to_cents(gross_win / gross_loss) if gross_loss else None,

@@ -38,3 +38,24 @@ class RequestIdLogFilter(logging.Filter):
         request = getattr(record, "request", None)
         record.request_id = getattr(request, "request_id", None) or current_request_id()
         return True
+
+
+class ApiNotFoundMiddleware:
+    """An unknown URL under /api/ answers the API's JSON 404 also with DEBUG on, where
+    Django would otherwise show its HTML debug page (handler404 only applies with DEBUG
+    off). A 404 that a view answered in JSON passes untouched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from alpacabackend.api.errors import json_404
+
+            return json_404(request)
+        return response

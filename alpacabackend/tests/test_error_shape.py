@@ -42,6 +42,13 @@ def test_unknown_url_is_a_404_in_the_error_shape(api_client):
     assert_error_shape(api_client.get("/api/does-not-exist/"), 404, "NOT_FOUND")
 
 
+def test_unknown_url_is_a_json_404_also_with_debug_on(api_client, settings):
+    """`bin/run` serves with DEBUG=True, where Django would show its HTML debug page."""
+    settings.DEBUG = True
+    assert_error_shape(api_client.get("/api/prop-firm/nothing-here/"), 404, "NOT_FOUND")
+    assert_error_shape(api_client.post("/api/does-not-exist", {}), 404, "NOT_FOUND")
+
+
 def test_wrong_method_is_a_405(client_for, alice):
     response = client_for(alice).delete("/api/account/profile/")
 

@@ -1,15 +1,26 @@
 """Staff reads: every list as one set-based queryset, and the dashboard's figures."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from alpacabackend.money import MONEY_DIGITS, to_cents
-from core.models import Asset, WatchList
+from core.models import Asset, WatchList, WatchListAsset
 from paper_trading.models import Trade
 from prop_firm.models import (
     AccountStage,
@@ -20,7 +31,7 @@ from prop_firm.models import (
     ViolationType,
 )
 from prop_firm.payouts.models import OPEN_STATUSES, Payout, PayoutStatus
-from prop_firm.selectors import accounts_with_trade_counts
+from prop_firm.selectors import account_detail, accounts_with_trade_counts
 
 _ZERO = Decimal("0")
 _HUNDRED = Decimal("100")
@@ -38,7 +49,11 @@ def user_list(
     is_verified: bool | None = None,
     is_active: bool | None = None,
 ) -> QuerySet:
-    users = get_user_model().objects.annotate(account_count=Count("prop_accounts"))
+    # One join to the accounts serves both figures (a count and a sum over the same rows).
+    users = get_user_model().objects.annotate(
+        account_count=Count("prop_accounts"),
+        total_balance=Coalesce(Sum("prop_accounts__current_balance"), _zero()),
+    )
     if search:
         users = users.filter(Q(email__icontains=search) | Q(name__icontains=search))
     if is_admin is not None:
@@ -76,9 +91,23 @@ def account_list(
     return accounts.order_by("-created_at", "-id")
 
 
+def account_admin_detail(*, account: PropFirmAccount) -> dict:
+    """The trader's account detail plus what staff see: open positions and the newest
+    trades (two more queries)."""
+    recent = (
+        Trade.objects.filter(account=account).select_related("asset").order_by("-created_at", "-id")
+    )
+    return {
+        **account_detail(account=account),
+        "open_trades": Trade.objects.filter(account=account, status="OPEN").count(),
+        "recent_trades": list(recent[:10]),
+    }
+
+
 def plan_list(*, search: str = "", is_active: bool | None = None) -> QuerySet[PropFirmPlan]:
     plans = PropFirmPlan.objects.prefetch_related("extra_phases").annotate(
-        account_count=Count("accounts")
+        account_count=Count("accounts"),
+        active_accounts=Count("accounts", filter=Q(accounts__status=AccountStatus.ACTIVE)),
     )
     if search:
         plans = plans.filter(name__icontains=search)
@@ -115,7 +144,7 @@ def trade_list(
     user_id: int | None = None,
     symbol: str | None = None,
 ) -> QuerySet[Trade]:
-    trades = Trade.objects.select_related("account", "asset")
+    trades = Trade.objects.select_related("account", "account__user", "asset")
     if search:
         trades = trades.filter(
             Q(account__account_number__icontains=search) | Q(asset__symbol__icontains=search)
@@ -174,7 +203,15 @@ def asset_list(
     tradable: bool | None = None,
     status: str | None = None,
 ) -> QuerySet[Asset]:
-    assets = Asset.objects.all()
+    assets = Asset.objects.annotate(
+        watchlists_count=_count_of(
+            WatchListAsset.objects.filter(asset=OuterRef("pk")),
+            "asset",
+            "watchlist",
+            distinct=True,
+        ),
+        trades_count=_count_of(Trade.objects.filter(asset=OuterRef("pk")), "asset"),
+    )
     if search:
         assets = assets.filter(Q(symbol__icontains=search) | Q(name__icontains=search))
     if asset_class:
@@ -186,6 +223,18 @@ def asset_list(
     if status:
         assets = assets.filter(status=status)
     return assets.order_by("symbol", "id")
+
+
+def _count_of(rows: QuerySet, group_by: str, column: str = "pk", *, distinct=False):
+    """COUNT of `rows` (filtered on OuterRef, grouped by that column) as a scalar subquery:
+    two counts over two relations in one query, without the row multiplication of joins."""
+    counted = (
+        rows.order_by()
+        .values(group_by)
+        .annotate(n=Count(column, distinct=distinct))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def watchlist_list(
@@ -216,19 +265,14 @@ def watchlist_detail(*, watchlist_id: int) -> WatchList | None:
 # --------------------------------------------------------------------------------------
 
 
-def _revenue(since) -> dict:
-    """Paid purchases since `since`; without the payments models, the plan price of the
-    accounts activated since then."""
-    try:
-        from prop_firm.payments.models import Purchase, PurchaseStatus
-    except ImportError:  # pragma: no cover - payments not installed
-        total = PropFirmAccount.objects.filter(activated_at__gte=since).aggregate(
-            amount=Coalesce(Sum("plan__price"), _zero()), count=Count("id")
-        )
-        return {"amount": to_cents(total["amount"]), "count": total["count"]}
-    total = Purchase.objects.filter(status=PurchaseStatus.PAID, paid_at__gte=since).aggregate(
-        amount=Coalesce(Sum("amount"), _zero()), count=Count("id")
-    )
+def _revenue(since: datetime | None) -> dict:
+    """Paid purchases (gross) since `since`, or ever with None."""
+    from prop_firm.payments.models import Purchase, PurchaseStatus
+
+    paid = Purchase.objects.filter(status=PurchaseStatus.PAID)
+    if since is not None:
+        paid = paid.filter(paid_at__gte=since)
+    total = paid.aggregate(amount=Coalesce(Sum("amount"), _zero()), count=Count("id"))
     return {"amount": to_cents(total["amount"]), "count": total["count"]}
 
 
@@ -337,4 +381,37 @@ def dashboard(*, now=None) -> dict:
             "payouts_owed": owed,
             "total": to_cents(funded_share + owed),
         },
+    }
+
+
+def dashboard_overview(*, now=None) -> dict:
+    """`dashboard` plus the figures the web app's admin page reads under its own names
+    (SPA-CONTRACT.md §6.1): counts, revenue totals and the newest accounts and violations."""
+    now = now or timezone.now()
+    figures = dashboard(now=now)
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    by_status = figures["accounts"]["by_status"]
+    return {
+        "users_count": get_user_model().objects.count(),
+        "accounts_count": figures["accounts"]["total"],
+        "active_accounts": by_status[AccountStatus.ACTIVE],
+        "plans_count": PropFirmPlan.objects.count(),
+        "payouts_count": Payout.objects.count(),
+        "violations_count": RuleViolation.objects.count(),
+        "revenue_stats": {
+            "total_revenue": _revenue(None)["amount"],
+            "monthly_revenue": _revenue(month_start)["amount"],
+            "pending_payouts": figures["payouts"]["pending_amount"],
+        },
+        "recent_accounts": list(
+            PropFirmAccount.objects.select_related("user", "plan").order_by("-created_at", "-id")[
+                :10
+            ]
+        ),
+        "recent_violations": list(
+            RuleViolation.objects.select_related("account", "account__user").order_by(
+                "-occurred_at", "-id"
+            )[:10]
+        ),
+        **figures,
     }

@@ -108,9 +108,13 @@ def account_note_add(*, account: PropFirmAccount, note: str, actor) -> PropFirmA
 
 
 def account_status_change(
-    *, account: PropFirmAccount, status: str, reason: str, actor
+    *, account: PropFirmAccount, status: str, reason: str = "", actor, via: str = "staff"
 ) -> PropFirmAccount:
-    """The wanted status through the lifecycle service that owns that transition."""
+    """The wanted status through the lifecycle service that owns that transition. Without a
+    reason the audit record still says who did it and through what (`via`)."""
+    reason = (reason or "").strip() or (
+        f"Status set to {status} by {actor.email} through {via} (no reason given)."
+    )
     current = account.status
     if status == current:
         raise StateConflict(

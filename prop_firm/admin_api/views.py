@@ -1,8 +1,10 @@
 """The staff REST API (API.md "prop_firm admin API"), for the SPA's admin pages.
 
 Staff only: anonymous callers get 401, traders 403. Lists are paginated (`page`/`page_size`
-or `limit`/`offset`, plus `search`, `status` and each resource's filters); a detail or an
-action answers wrapped (`{"msg", "data"}`), a deletion 204, the dashboard wrapped.
+or `limit`/`offset`, plus `search`, `status` and each resource's filters); an action answers
+wrapped (`{"msg", "data"}`), a deletion 204. The objects the web app's admin pages read bare
+are bare (SPA-CONTRACT.md §6): the dashboard, an account's and a watchlist's detail, and
+the trade statistics.
 Every change goes through a service: payouts through `prop_firm.payouts.services`, account
 transitions through `prop_firm.services.lifecycle`, the rest through `admin_api.services`.
 """
@@ -18,7 +20,6 @@ from alpacabackend.api.pagination import StandardPagination
 from alpacabackend.api.responses import wrapped
 from core.models import Asset
 from core.services.watchlists import watchlist_delete, watchlist_update
-from paper_trading.api.serializers import TradeOutput
 from prop_firm import selectors as prop_selectors
 from prop_firm.admin_api import selectors, services
 from prop_firm.admin_api import serializers as s
@@ -89,12 +90,9 @@ def _list_schema(query, output, operation_id: str):
 
 
 class DashboardView(StaffView):
-    @extend_schema(
-        operation_id="prop_firm_admin_dashboard",
-        responses=_wrapped("AdminDashboardResponse", s.DashboardOutput()),
-    )
+    @extend_schema(operation_id="prop_firm_admin_dashboard", responses=s.DashboardOutput)
     def get(self, request):
-        return wrapped(s.DashboardOutput(selectors.dashboard()).data, "Dashboard retrieved.")
+        return Response(s.DashboardOutput(selectors.dashboard_overview()).data)
 
 
 # --------------------------------------------------------------------------------------
@@ -180,7 +178,7 @@ def _account(pk: int):
 
 
 def _account_detail(pk: int) -> dict:
-    detail = prop_selectors.account_detail(account=_account(pk))
+    detail = selectors.account_admin_detail(account=_account(pk))
     return s.AdminAccountDetailOutput(detail).data
 
 
@@ -203,12 +201,9 @@ class AccountListView(StaffListView):
 
 
 class AccountDetailView(StaffView):
-    @extend_schema(
-        operation_id="prop_firm_admin_accounts_retrieve",
-        responses=_wrapped("AdminAccountResponse", _ACCOUNT_DETAIL),
-    )
+    @extend_schema(operation_id="prop_firm_admin_accounts_retrieve", responses=_ACCOUNT_DETAIL)
     def get(self, request, account_id: int):
-        return wrapped(_account_detail(account_id), "Account retrieved.")
+        return Response(_account_detail(account_id))
 
     @extend_schema(
         operation_id="prop_firm_admin_accounts_update",
@@ -291,6 +286,7 @@ class AccountChangeStatusView(StaffView):
             status=data["status"],
             reason=data["reason"],
             actor=request.user,
+            via="the staff API",
         )
         return wrapped(_account_detail(account_id), f"Account is now {data['status'].lower()}.")
 
@@ -403,6 +399,7 @@ class PayoutDetailView(StaffView):
         operation_id="prop_firm_admin_payouts_update",
         request=s.PayoutNotesInput,
         responses=_wrapped("AdminPayoutUpdateResponse", _PAYOUT),
+        description="Staff's internal notes: `notes` (the web app's name) or `admin_notes`.",
     )
     def patch(self, request, payout_id: int):
         notes = _input(s.PayoutNotesInput, request)["admin_notes"]
@@ -418,7 +415,8 @@ class PayoutApproveView(StaffView):
         description=(
             "Stripe payouts: the Connect transfer of the trader's share is made now "
             "(COMPLETED, or FAILED with Stripe's message; 503 when Stripe could not be "
-            "reached: approve again to retry safely). Other methods: APPROVED, then `complete`."
+            "reached: approve again to retry safely). Other methods: PROCESSING (the money is "
+            "being sent by hand), then `complete`."
         ),
         request=None,
         responses=_wrapped("AdminPayoutApproveResponse", _PAYOUT),
@@ -428,7 +426,11 @@ class PayoutApproveView(StaffView):
         messages = {
             "COMPLETED": "Payout approved and paid.",
             "FAILED": f"Payout approved but the transfer failed: {payout.failure_message}",
-            "APPROVED": "Payout approved: pay it, then mark it completed with the reference.",
+            "PROCESSING": (
+                "Payout approved: send the money, then mark it completed."
+                if payout.payment_method != "stripe"
+                else "Payout approved: the Stripe transfer is in progress."
+            ),
         }
         return wrapped(_payout_data(payout_id), messages.get(payout.status, "Payout approved."))
 
@@ -438,6 +440,8 @@ class PayoutCompleteView(StaffView):
         operation_id="prop_firm_admin_payouts_complete",
         request=s.PayoutCompleteInput,
         responses=_wrapped("AdminPayoutCompleteResponse", _PAYOUT),
+        description="Records a manual payout (PROCESSING) as paid; the body and its "
+        "`reference` are optional.",
     )
     def post(self, request, payout_id: int):
         reference = _input(s.PayoutCompleteInput, request)["reference"]
@@ -476,12 +480,12 @@ class ViolationListView(StaffListView):
 
 class TradeListView(StaffListView):
     query_class = s.TradeQuery
-    output_class = TradeOutput
+    output_class = s.AdminTradeOutput
 
     def rows(self, **filters):
         return selectors.trade_list(**filters)
 
-    @_list_schema(s.TradeQuery, TradeOutput, "prop_firm_admin_trades_list")
+    @_list_schema(s.TradeQuery, s.AdminTradeOutput, "prop_firm_admin_trades_list")
     def get(self, request):
         return super().get(request)
 
@@ -489,21 +493,19 @@ class TradeListView(StaffListView):
 class TradeDetailView(StaffView):
     @extend_schema(
         operation_id="prop_firm_admin_trades_retrieve",
-        responses=_wrapped("AdminTradeResponse", TradeOutput()),
+        responses=_wrapped("AdminTradeResponse", s.AdminTradeOutput()),
     )
     def get(self, request, trade_id: int):
         trade = _get_or_404(selectors.trade_list(), trade_id, "Trade")
-        return wrapped(TradeOutput(trade).data, "Trade retrieved.")
+        return wrapped(s.AdminTradeOutput(trade).data, "Trade retrieved.")
 
 
 class TradeStatisticsView(StaffView):
     @extend_schema(
-        operation_id="prop_firm_admin_trades_statistics",
-        responses=_wrapped("AdminTradeStatisticsResponse", s.TradeStatisticsOutput()),
+        operation_id="prop_firm_admin_trades_statistics", responses=s.TradeStatisticsOutput
     )
     def get(self, request):
-        data = s.TradeStatisticsOutput(selectors.trade_statistics()).data
-        return wrapped(data, "Trade statistics retrieved.")
+        return Response(s.TradeStatisticsOutput(selectors.trade_statistics()).data)
 
 
 # --------------------------------------------------------------------------------------
@@ -512,7 +514,7 @@ class TradeStatisticsView(StaffView):
 
 
 def _asset(pk: int) -> Asset:
-    return _get_or_404(Asset.objects.all(), pk, "Asset")
+    return _get_or_404(selectors.asset_list(), pk, "Asset")
 
 
 class AssetListView(StaffListView):
@@ -580,13 +582,10 @@ class WatchListListView(StaffListView):
 
 class WatchListDetailView(StaffView):
     @extend_schema(
-        operation_id="prop_firm_admin_watchlists_retrieve",
-        responses=_wrapped("AdminWatchListResponse", s.AdminWatchListOutput()),
+        operation_id="prop_firm_admin_watchlists_retrieve", responses=s.AdminWatchListOutput
     )
     def get(self, request, watchlist_id: int):
-        return wrapped(
-            s.AdminWatchListOutput(_watchlist(watchlist_id)).data, "Watchlist retrieved."
-        )
+        return Response(s.AdminWatchListOutput(_watchlist(watchlist_id)).data)
 
     @extend_schema(
         operation_id="prop_firm_admin_watchlists_update",

@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alpacabackend.api.fields import NormalisedChoiceField
+from alpacabackend.api.fields import DecimalNumberField, NormalisedChoiceField
 from alpacabackend.money import MONEY_DIGITS
 from prop_firm.models import (
     AccountActivity,
@@ -56,10 +56,17 @@ PLAN_SETTINGS_FIELDS = [
 
 class PlanOutput(serializers.ModelSerializer):
     phases = serializers.SerializerMethodField()
+    leverage = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        source="max_leverage",
+        read_only=True,
+        help_text="= max_leverage.",
+    )
 
     class Meta:
         model = PropFirmPlan
-        fields = ["id", *PLAN_SETTINGS_FIELDS, "phases", "created_at"]
+        fields = ["id", *PLAN_SETTINGS_FIELDS, "leverage", "phases", "created_at"]
 
     @extend_schema_field(PhaseOutput(many=True))
     def get_phases(self, plan):
@@ -102,7 +109,7 @@ class AccountListOutput(serializers.Serializer):
     equity = serializers.DecimalField(**MONEY, source="account.equity")
     profit_earned = serializers.DecimalField(**MONEY)
     total_pnl = serializers.DecimalField(**MONEY)
-    pnl_percentage = serializers.DecimalField(max_digits=12, decimal_places=2)
+    pnl_percentage = DecimalNumberField(places=2, help_text="total_pnl / B0 × 100, a number.")
     trading_days = serializers.IntegerField(source="account.trading_days")
     total_winning_trades = serializers.IntegerField(source="account.total_winning_trades")
     total_losing_trades = serializers.IntegerField(source="account.total_losing_trades")
@@ -130,11 +137,16 @@ class ObjectiveOutput(serializers.Serializer):
 
 
 class ViolationOutput(serializers.ModelSerializer):
+    type = serializers.CharField(
+        source="violation_type", read_only=True, help_text="The same as violation_type."
+    )
+
     class Meta:
         model = RuleViolation
         fields = [
             "id",
             "violation_type",
+            "type",
             "description",
             "threshold_value",
             "actual_value",
@@ -209,7 +221,7 @@ class StatisticsOutput(serializers.Serializer):
     closed_trades = serializers.IntegerField()
     winning_trades = serializers.IntegerField()
     losing_trades = serializers.IntegerField()
-    win_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    win_rate = DecimalNumberField(places=2, help_text="Percent of closed trades won.")
     total_pnl = serializers.DecimalField(**MONEY)
     profit_earned = serializers.DecimalField(**MONEY, help_text="B − B0, as on the account.")
     gross_profit = serializers.DecimalField(**MONEY, help_text="Sum of the winning trades.")
@@ -223,11 +235,13 @@ class StatisticsOutput(serializers.Serializer):
     average_loss = serializers.DecimalField(
         **MONEY, help_text="Average losing trade, as a positive amount."
     )
-    profit_factor = serializers.DecimalField(**MONEY, allow_null=True)
+    profit_factor = DecimalNumberField(
+        places=2, allow_null=True, help_text="Gross profit / gross loss; null without a loss."
+    )
     best_day = DayPnlOutput(allow_null=True)
     worst_day = DayPnlOutput(allow_null=True)
     max_drawdown = serializers.DecimalField(**MONEY)
-    max_drawdown_pct = serializers.DecimalField(max_digits=7, decimal_places=2)
+    max_drawdown_pct = DecimalNumberField(places=2)
 
 
 class EquityCurveInput(serializers.Serializer):

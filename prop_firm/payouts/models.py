@@ -21,8 +21,9 @@ _MONEY = MONEY_DIGITS
 
 class PayoutStatus(models.TextChoices):
     PENDING = "PENDING", "Pending review"
-    APPROVED = "APPROVED", "Approved, awaiting manual payment"
-    PROCESSING = "PROCESSING", "Transfer in progress"
+    # Approved and being paid: a Stripe transfer in flight, or money sent by hand (bank
+    # transfer, crypto, PayPal) until staff mark it completed.
+    PROCESSING = "PROCESSING", "Approved, payment in progress"
     COMPLETED = "COMPLETED", "Paid"
     REJECTED = "REJECTED", "Rejected"
     FAILED = "FAILED", "Transfer failed"
@@ -39,13 +40,8 @@ class PayoutMethod(models.TextChoices):
 # P is out of the ledger and the outcome is undecided: the account has a payout "pending"
 # (RULES.md), and no other may be requested. FAILED stays open until an admin retries the
 # transfer or rejects the payout (which credits P back).
-OPEN_STATUSES = (
-    PayoutStatus.PENDING,
-    PayoutStatus.APPROVED,
-    PayoutStatus.PROCESSING,
-    PayoutStatus.FAILED,
-)
-IN_FLIGHT_STATUSES = (PayoutStatus.PENDING, PayoutStatus.APPROVED, PayoutStatus.PROCESSING)
+OPEN_STATUSES = (PayoutStatus.PENDING, PayoutStatus.PROCESSING, PayoutStatus.FAILED)
+IN_FLIGHT_STATUSES = (PayoutStatus.PENDING, PayoutStatus.PROCESSING)
 # P stayed withdrawn: these start the next waiting period (RULES "since the last payout").
 WITHDRAWN_STATUSES = (*OPEN_STATUSES, PayoutStatus.COMPLETED)
 # P was credited back to the account.

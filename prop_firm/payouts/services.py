@@ -101,7 +101,7 @@ def _lock_payout(payout_id: int) -> Payout:
 def _require_status(payout: Payout, allowed: tuple[str, ...], action: str) -> None:
     if payout.status not in allowed:
         hint = ""
-        if payout.status == S.PROCESSING:
+        if payout.status == S.PROCESSING and payout.payment_method == PayoutMethod.STRIPE:
             hint = (
                 " Approve it again to settle the transfer with Stripe: it then completes, or "
                 "fails and can be rejected."
@@ -361,7 +361,8 @@ def _require_account_active(payout: Payout, *, action: str = "paid") -> None:
 def payout_approve(*, payout: Payout, actor) -> Payout:
     """Staff approve a payout.
 
-    Manual methods: PENDING → APPROVED (paid by hand, then `payout_complete`).
+    Manual methods: PENDING → PROCESSING (the money is sent by hand, then
+    `payout_complete`).
     Stripe: PENDING or FAILED (a new attempt, active account only) → PROCESSING, committed;
     then the Connect transfer of the trader's share outside any transaction; then COMPLETED
     with the transfer id, or FAILED with Stripe's message. A network failure leaves it
@@ -473,7 +474,7 @@ def _approve_manual(*, payout: Payout, actor) -> Payout:
         locked = _lock_payout(payout.pk)
         _require_status(locked, (S.PENDING,), "approved")
         _require_account_active(locked)
-        locked.status = S.APPROVED
+        locked.status = S.PROCESSING
         locked.reviewer = actor
         locked.processed_at = timezone.now()
         locked.save(update_fields=["status", "reviewer", "processed_at", "updated_at"])
@@ -491,10 +492,10 @@ def _approve_manual(*, payout: Payout, actor) -> Payout:
     return locked
 
 
-def payout_complete(*, payout: Payout, reference: str, actor) -> Payout:
-    """Staff record a manual payment (bank transfer, crypto...) made: APPROVED → COMPLETED
-    with its reference. Stripe payouts complete with their transfer instead."""
-    reference = _require_text(reference, "reference", "The payment's reference is required.")
+def payout_complete(*, payout: Payout, reference: str = "", actor) -> Payout:
+    """Staff record a manual payment (bank transfer, crypto...) made: PROCESSING → COMPLETED,
+    with its reference when they have one. Stripe payouts complete with their transfer."""
+    reference = (reference or "").strip()
     with transaction.atomic():
         locked = _lock_payout(payout.pk)
         if locked.payment_method == PayoutMethod.STRIPE:
@@ -502,7 +503,7 @@ def payout_complete(*, payout: Payout, reference: str, actor) -> Payout:
                 "A Stripe payout completes with its transfer: approve it instead.",
                 code="PAYOUT_INVALID_STATUS",
             )
-        _require_status(locked, (S.APPROVED,), "completed")
+        _require_status(locked, (S.PROCESSING,), "completed")
         # Approval already refuses a suspended or closed account; so does paying it later.
         _require_account_active(locked, action="marked paid")
         locked.status = S.COMPLETED
@@ -514,8 +515,11 @@ def payout_complete(*, payout: Payout, reference: str, actor) -> Payout:
             locked,
             kind=PAYOUT_COMPLETED,
             actor=actor,
-            before={"status": S.APPROVED},
-            message=f"Payout #{locked.pk} paid: ${locked.trader_share}, reference {reference}.",
+            before={"status": S.PROCESSING},
+            message=(
+                f"Payout #{locked.pk} paid: ${locked.trader_share}"
+                + (f", reference {reference}." if reference else " (no reference given).")
+            ),
             reference=reference,
         )
         emails.payout_email_schedule(emails.PAID, locked)
@@ -523,15 +527,18 @@ def payout_complete(*, payout: Payout, reference: str, actor) -> Payout:
 
 
 def payout_reject(*, payout: Payout, reason: str, actor) -> Payout:
-    """Staff reject a payout (PENDING, APPROVED, or FAILED after a transfer failure): P is
-    credited back (`PAYOUT_REVERSAL`) and the trader told why. Not while a transfer is in
-    flight (PROCESSING: approving it again settles it as COMPLETED or FAILED), nor once
-    paid."""
+    """Staff reject a payout (PENDING, a manual one being paid by hand, or FAILED after a
+    transfer failure): P is credited back (`PAYOUT_REVERSAL`) and the trader told why. Not
+    while a Stripe transfer is in flight (PROCESSING: approving it again settles it as
+    COMPLETED or FAILED), nor once paid."""
     reason = _require_text(reason, "reason", "A reason is required.")
     with transaction.atomic():
         account = _lock_account(payout.account_id)
         locked = _lock_payout(payout.pk)
-        _require_status(locked, (S.PENDING, S.APPROVED, S.FAILED), "rejected")
+        rejectable = (S.PENDING, S.FAILED)
+        if locked.payment_method != PayoutMethod.STRIPE:
+            rejectable = (*rejectable, S.PROCESSING)  # not paid by hand after all
+        _require_status(locked, rejectable, "rejected")
         locked.account = account
         before = {"status": locked.status, "balance": str(account.current_balance)}
         _credit_back(

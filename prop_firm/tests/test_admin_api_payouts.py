@@ -13,7 +13,7 @@ import stripe
 import time_machine
 from django.core import mail
 
-from prop_firm.models import AccountActivity
+from prop_firm.models import AccountActivity, PropFirmAccount
 from prop_firm.payouts import services
 from prop_firm.payouts.models import Payout
 from prop_firm.payouts.testing import closed_trade, forced_client, funded_account, ledger_total
@@ -392,7 +392,7 @@ def test_an_approved_manual_payout_of_a_suspended_account_is_not_marked_paid(ali
     assert response.json()["code"] == "PAYOUT_ACCOUNT_NOT_ACTIVE"
     assert "suspended" in response.json()["msg"]
     payout.refresh_from_db()
-    assert payout.status == "APPROVED"
+    assert payout.status == "PROCESSING"
     assert (
         forced_client(staff)
         .post(f"{URL}{payout.pk}/reject/", {"reason": "Chargeback."})
@@ -411,7 +411,8 @@ def test_a_manual_payout_is_approved_then_completed_with_its_reference(
         approved = client.post(f"{URL}{payout.pk}/approve/")
         completed = client.post(f"{URL}{payout.pk}/complete/", {"reference": "SEPA-2025-0042"})
 
-    assert approved.json()["data"]["status"] == "APPROVED"
+    # PROCESSING: the money is being sent by hand, and the web app shows "Complete".
+    assert approved.json()["data"]["status"] == "PROCESSING"
     assert completed.status_code == 200
     data = completed.json()["data"]
     assert data["status"] == "COMPLETED"
@@ -431,14 +432,49 @@ def test_a_manual_payout_is_not_completed_before_approval(alice, staff, account)
     assert response.status_code == 409
 
 
-def test_completing_needs_a_reference(alice, staff, account):
+def test_completing_without_a_body_is_accepted_as_the_web_app_sends_it(alice, staff, account):
     payout = _payout(alice, account, method="crypto")
     services.payout_approve(payout=payout, actor=staff)
 
-    response = forced_client(staff).post(f"{URL}{payout.pk}/complete/", {})
+    response = forced_client(staff).post(f"{URL}{payout.pk}/complete/")
 
-    assert response.status_code == 400
-    assert "reference" in response.json()["errors"]
+    assert response.status_code == 200
+    assert (response.json()["data"]["status"], response.json()["data"]["reference"]) == (
+        "COMPLETED",
+        "",
+    )
+    last = payout.account.activities.order_by("-id").first()
+    assert "no reference given" in last.message
+
+
+def test_a_manual_payout_being_paid_can_still_be_rejected(alice, staff, account):
+    payout = _payout(alice, account, method="paypal")
+    services.payout_approve(payout=payout, actor=staff)
+    balance = PropFirmAccount.objects.get(pk=account.pk).current_balance
+
+    response = forced_client(staff).post(f"{URL}{payout.pk}/reject/", {"reason": "Wrong email."})
+
+    assert (response.status_code, response.json()["data"]["status"]) == (200, "REJECTED")
+    assert response.json()["data"]["rejection_reason"] == "Wrong email."
+    assert PropFirmAccount.objects.get(pk=account.pk).current_balance == balance + payout.amount
+
+
+def test_staff_notes_are_patched_under_the_web_apps_name(alice, staff, account):
+    payout = _payout(alice, account, method="bank_transfer")
+
+    response = forced_client(staff).patch(
+        f"{URL}{payout.pk}/", {"notes": "Called the trader."}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["notes"] == "Called the trader."
+    assert response.json()["data"]["admin_notes"] == "Called the trader."
+    row = forced_client(staff).get(URL).json()["results"][0]
+    assert (row["notes"], row["user_email"], row["profit_earned"]) == (
+        "Called the trader.",
+        alice.email,
+        str(payout.amount),
+    )
 
 
 def test_rejecting_credits_p_back_and_tells_the_trader_why(

@@ -73,12 +73,25 @@ def test_the_dashboard_sums_up_the_firm(client, alice, bob, account):
     response = client.get(f"{ADMIN}dashboard/")
 
     assert response.status_code == 200
-    data = response.json()["data"]
+    data = response.json()  # bare: the web app reads the figures at the top level
+    # The web app's names (SPA-CONTRACT.md §6.1).
+    assert (data["users_count"], data["accounts_count"], data["active_accounts"]) == (3, 3, 1)
+    assert (data["plans_count"], data["payouts_count"], data["violations_count"]) == (1, 1, 1)
+    assert data["revenue_stats"]["pending_payouts"] == "0.00"
+    assert [a["account_number"] for a in data["recent_accounts"]] == [
+        "PE00000002",
+        "PE00000001",
+        account.account_number,
+    ]
+    assert data["recent_accounts"][0]["user_email"] == "bob@example.com"
+    assert data["recent_violations"][0]["account_number"] == "PE00000002"
+    assert data["recent_violations"][0]["violation_type"] == "DAILY_LOSS"
+    # Our own figures, beside them.
     assert data["accounts"]["total"] == 3
     assert data["accounts"]["by_status"]["ACTIVE"] == 1
     assert data["accounts"]["active_by_stage"] == {"EVALUATION": 0, "FUNDED": 1}
     assert data["pass_rate_by_plan"] == [
-        {"plan_id": plan.pk, "plan_name": plan.name, "passed": 1, "failed": 1, "pass_rate": "50.00"}
+        {"plan_id": plan.pk, "plan_name": plan.name, "passed": 1, "failed": 1, "pass_rate": 50}
     ]
     assert data["breaches_today"]["by_rule"]["DAILY_LOSS"] == 1
     assert data["payouts"] == {
@@ -108,7 +121,14 @@ def test_users_are_listed_searched_and_counted_in_fixed_queries(
     assert body["count"] == 3
     assert client.get(f"{ADMIN}users/", {"search": "alice"}).json()["count"] == 1
     row = next(u for u in body["results"] if u["email"] == "alice@example.com")
-    assert row["account_count"] == 1
+    assert (row["account_count"], row["accounts_count"]) == (1, 1)
+    assert row["total_balance"] == "101000.00"
+    assert row["created_at"] == row["date_joined"]
+    funded_account(alice)  # a second account: still three queries, the balances summed
+    with django_assert_num_queries(3):
+        body = client.get(f"{ADMIN}users/").json()
+    row = next(u for u in body["results"] if u["email"] == "alice@example.com")
+    assert (row["accounts_count"], row["total_balance"]) == (2, "201000.00")
     assert client.get(f"{ADMIN}users/", {"is_admin": "true"}).json()["count"] == 1
 
 
@@ -147,16 +167,44 @@ def test_accounts_are_listed_with_filters_in_fixed_queries(
     assert client.get(f"{ADMIN}accounts/", {"search": "bob@"}).json()["count"] == 1
     assert client.get(f"{ADMIN}accounts/", {"status": "FAILED"}).json()["count"] == 0
     row = next(r for r in body["results"] if r["id"] == account.pk)
-    assert row["user"]["email"] == "alice@example.com"
+    assert row["user"]["email"] == row["user_email"] == "alice@example.com"
     assert row["total_winning_trades"] == 1
+    assert (row["pnl_percentage"], row["days_active"]) == (1, 1)  # 1,000 on 100,000; day one
+    for _ in range(5):
+        funded_account(bob)
+    with django_assert_num_queries(3):
+        assert len(client.get(f"{ADMIN}accounts/").json()["results"]) == 7
 
 
 def test_an_account_detail_shows_the_live_numbers(client, account):
-    data = client.get(f"{ADMIN}accounts/{account.pk}/").json()["data"]
+    RuleViolation.objects.create(
+        account=account, violation_type="INACTIVITY", description="Idle", occurred_at=timezone.now()
+    )
+    data = client.get(f"{ADMIN}accounts/{account.pk}/").json()  # bare
 
     assert data["current_balance"] == "101000.00"
-    assert data["user"]["email"] == "alice@example.com"
+    assert data["user"]["email"] == data["user_email"] == "alice@example.com"
+    assert data["user_name"] == "Alice Trader"
+    assert (data["total_pnl"], data["pnl_percentage"]) == ("1000.00", 1)
+    assert (data["open_trades"], data["days_active"]) == (0, 1)
+    assert isinstance(data["trading_days"], int)
     assert "daily_loss_floor" in data
+    [trade] = data["recent_trades"]
+    assert (trade["realized_pl"], trade["direction"], trade["exit_price"] is not None) == (
+        "1000.00",
+        "LONG",
+        True,
+    )
+    assert {"id", "symbol", "quantity", "entry_price"} <= set(trade)
+    [violation] = data["violations"]
+    assert (violation["type"], violation["description"]) == ("INACTIVITY", "Idle")
+
+
+def test_the_account_detail_shows_the_staff_notes_as_admin_notes(client, account):
+    client.post(f"{ADMIN}accounts/{account.pk}/add_note/", {"note": "KYC checked."})
+    data = client.get(f"{ADMIN}accounts/{account.pk}/").json()
+    assert data["admin_notes"].endswith("KYC checked.")
+    assert data["admin_notes"] == data["notes"]
 
 
 def test_only_notes_are_patched_and_a_note_is_added_with_an_activity(client, account):
@@ -184,6 +232,17 @@ def test_status_changes_go_through_the_lifecycle(client, account):
         f"{ADMIN}accounts/{account.pk}/change_status/", {"status": "PASSED", "reason": "x"}
     )
     assert passed.status_code == 409
+
+
+def test_a_status_change_without_a_reason_is_audited_with_who_and_how(client, staff, account):
+    """The web app sends only {status}: accepted, and the audit record names the staff."""
+    response = client.post(f"{ADMIN}accounts/{account.pk}/change_status/", {"status": "SUSPENDED"})
+
+    assert response.status_code == 200
+    assert response.json()["data"]["status"] == "SUSPENDED"
+    audit = AccountActivity.objects.get(account=account, kind="SUSPENDED")
+    assert audit.actor == staff
+    assert "staff@example.com" in audit.message and "staff API" in audit.message
 
 
 def test_a_pending_account_is_activated(client, alice):
@@ -237,6 +296,45 @@ def test_an_invalid_plan_is_refused(client):
     assert "max_daily_loss" in response.json()["errors"]
 
 
+def test_the_web_apps_plan_form_is_accepted_with_numbers_and_leverage(client):
+    """The staff form sends numbers and `leverage` (SPA-CONTRACT.md §6.4)."""
+    form = {
+        "name": "$10K Starter",
+        "description": "Small",
+        "starting_balance": 10000,
+        "price": 99,
+        "max_daily_loss": 500,
+        "max_total_loss": 1000,
+        "profit_target": 800,
+        "min_trading_days": 3,
+        "max_position_size": 25,
+        "profit_split": 85,
+        "leverage": 2,
+        "is_active": True,
+    }
+    created = client.post(f"{ADMIN}plans/", form, format="json")
+    assert created.status_code == 201, created.json()
+    data = created.json()["data"]
+    assert (data["leverage"], data["max_leverage"], data["active_accounts"]) == ("2.00", "2.00", 0)
+    patched = client.patch(f"{ADMIN}plans/{data['id']}/", {"leverage": 4}, format="json")
+    assert patched.json()["data"]["leverage"] == "4.00"
+
+
+def test_a_position_size_in_dollars_is_refused_with_a_sentence_saying_it_is_a_percent(client):
+    response = client.post(f"{ADMIN}plans/", {**PLAN, "max_position_size": 5000}, format="json")
+
+    assert response.status_code == 400
+    [message] = response.json()["errors"]["max_position_size"]
+    assert "percent of the balance" in message and "1–100" in message
+    assert not PropFirmPlan.objects.filter(name=PLAN["name"]).exists()
+
+
+def test_a_plan_counts_its_active_accounts(client, alice, account):
+    funded_account(alice, plan=account.plan, status="FAILED")
+    row = client.get(f"{ADMIN}plans/").json()["results"][0]
+    assert (row["account_count"], row["active_accounts"]) == (2, 1)
+
+
 def test_a_plan_with_accounts_is_not_deleted(client, account):
     assert client.delete(f"{ADMIN}plans/{account.plan_id}/").json()["code"] == "PLAN_IN_USE"
 
@@ -275,25 +373,29 @@ def test_violations_are_listed_and_filtered(client, account, django_assert_num_q
 
     assert body["count"] == 1
     assert body["results"][0]["account_number"] == account.account_number
+    assert body["results"][0]["user_email"] == "alice@example.com"
     filtered = client.get(f"{ADMIN}violations/", {"violation_type": "DAILY_LOSS"}).json()
     assert filtered["count"] == 0
 
 
-def test_trades_are_listed_shown_and_summed(client, account, django_assert_num_queries):
+def test_trades_are_listed_shown_and_summed(client, bob, account, django_assert_num_queries):
     closed_trade(account, "-200.00")
+    closed_trade(funded_account(bob), "50.00")
     with django_assert_num_queries(3):
         body = client.get(f"{ADMIN}trades/").json()
-    assert body["count"] == 2
+    assert body["count"] == 3
+    assert {row["user_email"] for row in body["results"]} == {"alice@example.com", bob.email}
+    assert all(row["closed_at"] == row["exit_at"] for row in body["results"])
     trade = Trade.objects.filter(account=account).first()
 
     detail = client.get(f"{ADMIN}trades/{trade.pk}/").json()["data"]
-    stats = client.get(f"{ADMIN}trades/statistics/").json()["data"]
+    stats = client.get(f"{ADMIN}trades/statistics/").json()  # bare
 
     assert detail["id"] == trade.pk
-    assert stats["closed_trades"] == 2
-    assert stats["winning_trades"] == 1
-    assert stats["total_realized_pl"] == "800.00"
-    assert stats["win_rate"] == "50.00"
+    assert (stats["total_trades"], stats["open_trades"], stats["closed_trades"]) == (3, 0, 3)
+    assert stats["winning_trades"] == 2
+    assert stats["total_realized_pl"] == "850.00"
+    assert stats["win_rate"] == 66.67
 
 
 # --------------------------------------------------------------------------------------
@@ -307,11 +409,28 @@ def test_assets_are_listed_patched_and_toggled(client, db, django_assert_num_que
     with django_assert_num_queries(3):
         body = client.get(f"{ADMIN}assets/", {"tradable": "true"}).json()
     assert [a["symbol"] for a in body["results"]] == ["MSFT"]
+    assert (body["results"][0]["watchlists_count"], body["results"][0]["trades_count"]) == (0, 0)
 
     patched = client.patch(f"{ADMIN}assets/{asset.pk}/", {"shortable": True}, format="json")
     assert patched.json()["data"]["shortable"] is True
     toggled = client.post(f"{ADMIN}assets/{asset.pk}/toggle_tradable/").json()["data"]
     assert toggled["tradable"] is False
+
+
+def test_an_asset_counts_its_watchlists_and_trades_without_multiplying(
+    client, alice, bob, account, django_assert_num_queries
+):
+    closed_trade(account, "10.00")
+    closed_trade(account, "20.00")
+    asset = Trade.objects.filter(account=account).first().asset
+    for owner in (alice, bob):
+        listed = WatchList.objects.create(user=owner, name="Mine")
+        WatchListAsset.objects.create(watchlist=listed, asset=asset)
+    with django_assert_num_queries(3):
+        row = client.get(f"{ADMIN}assets/", {"search": asset.symbol}).json()["results"][0]
+    assert (row["watchlists_count"], row["trades_count"]) == (2, 3)
+    detail = client.get(f"{ADMIN}assets/{asset.pk}/").json()["data"]
+    assert (detail["watchlists_count"], detail["trades_count"]) == (2, 3)
 
 
 def test_watchlists_are_listed_toggled_and_deleted(client, alice, django_assert_num_queries):
@@ -320,10 +439,17 @@ def test_watchlists_are_listed_toggled_and_deleted(client, alice, django_assert_
     WatchListAsset.objects.create(watchlist=watchlist, asset=asset)
     with django_assert_num_queries(3):
         body = client.get(f"{ADMIN}watchlists/").json()
-    assert body["results"][0]["asset_count"] == 1
+    assert body["results"][0]["asset_count"] == body["results"][0]["assets_count"] == 1
+    assert body["results"][0]["user_email"] == "alice@example.com"
 
-    detail = client.get(f"{ADMIN}watchlists/{watchlist.pk}/").json()["data"]
-    assert detail["assets"][0]["asset"]["symbol"] == "NVDA"
+    detail = client.get(f"{ADMIN}watchlists/{watchlist.pk}/").json()  # bare, assets flat
+    assert (detail["name"], detail["user_email"], detail["assets_count"]) == (
+        "Tech",
+        "alice@example.com",
+        1,
+    )
+    assert detail["assets"][0]["id"] == asset.pk
+    assert (detail["assets"][0]["symbol"], detail["assets"][0]["name"]) == ("NVDA", "Nvidia")
     toggled = client.post(f"{ADMIN}watchlists/{watchlist.pk}/toggle_active/").json()["data"]
     assert toggled["is_active"] is False
     renamed = client.patch(f"{ADMIN}watchlists/{watchlist.pk}/", {"name": "AI"}, format="json")

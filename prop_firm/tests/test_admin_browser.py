@@ -81,7 +81,7 @@ def test_a_staff_member_approves_a_bank_transfer_payout(live_server, browser_pag
     success = page.wait_for_selector(".messagelist .success")
     assert "1 payout approved" in success.inner_text()
     payout = Payout.objects.get(pk=payout.pk)
-    assert payout.status == "APPROVED"
+    assert payout.status == "PROCESSING"
     assert payout.reviewer == staff
 
 

@@ -33,7 +33,7 @@ def test_list_shows_the_users_accounts_newest_first(alice, bob, client_for):
     assert (row["profit_earned"], row["total_pnl"], row["pnl_percentage"]) == (
         "0.00",
         "0.00",
-        "0.00",
+        0,
     )
     assert (row["is_verified"], row["can_trade"]) == (True, True)
     assert body["data"][0]["is_verified"] is False
@@ -135,11 +135,11 @@ def test_statistics(alice, client_for):
     trade_close(trade=loss)  # −100 − 2 = −102
     data = client_for(alice).get(f"{BASE}{account.pk}/statistics/").json()["data"]
     assert (data["total_trades"], data["closed_trades"], data["open_trades"]) == (2, 2, 0)
-    assert (data["winning_trades"], data["losing_trades"], data["win_rate"]) == (1, 1, "50.00")
+    assert (data["winning_trades"], data["losing_trades"], data["win_rate"]) == (1, 1, 50)
     assert (data["gross_profit"], data["total_loss"]) == ("98.00", "102.00")
     assert data["profit_earned"] == "-4.00"  # B − B0, as on the account
     assert (data["average_win"], data["average_loss"]) == ("98.00", "102.00")
-    assert data["profit_factor"] == "0.96"
+    assert data["profit_factor"] == 0.96
     assert data["total_pnl"] == "-4.00" and data["trading_days"] == 1
     assert data["best_day"]["pnl"] == data["worst_day"]["pnl"] == "-4.00"
     # Peak 50,098 after the win, 49,996 after the loss.

@@ -45,7 +45,7 @@ def test_approving_a_bank_transfer_payout(admin, staff, payout):
 
     assert response.status_code == 302
     approved = _reload(payout)
-    assert (approved.status, approved.reviewer) == ("APPROVED", staff)
+    assert (approved.status, approved.reviewer) == ("PROCESSING", staff)
     assert AccountActivity.objects.filter(account=payout.account, actor=staff).exists()
 
 
@@ -91,7 +91,7 @@ def test_a_missing_reference_completes_nothing(admin, staff, payout):
     response = _run(admin, "complete_payouts", payout, **{f"reference_{payout.pk}": ""})
 
     assert response.status_code == 200
-    assert _reload(payout).status == "APPROVED"
+    assert _reload(payout).status == "PROCESSING"
 
 
 def test_a_pending_payout_cannot_be_marked_paid(admin, payout):
@@ -108,7 +108,7 @@ def test_approving_twice_is_refused_by_the_service(admin, staff, payout):
 
     response = _run(admin, "approve_payouts", payout)
 
-    assert _reload(payout).status == "APPROVED"
+    assert _reload(payout).status == "PROCESSING"
     texts = [m.message for m in response.wsgi_request._messages]
     assert any(t.startswith(f"Payout #{payout.pk}: ") and "cannot be approved" in t for t in texts)
 
