@@ -51,8 +51,8 @@ class WatchListAssetInline(admin.TabularInline):
 
 @admin.register(WatchList)
 class WatchListAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "is_default", "is_active", "created_at")
-    list_filter = ("is_default", "is_active")
+    list_display = ("name", "user", "is_default", "is_global", "is_active", "created_at")
+    list_filter = ("is_default", "is_global", "is_active")
     search_fields = ("name", "user__email")
     list_select_related = ("user",)
     raw_id_fields = ("user",)

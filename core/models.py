@@ -114,6 +114,11 @@ class WatchList(models.Model):
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     is_default = models.BooleanField(default=False)
+    is_global = models.BooleanField(
+        default=False,
+        help_text="Shared by the firm: every trader reads it with ?global=true; only its "
+        "owner (staff) changes it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -76,6 +76,16 @@ def watchlist_list(*, user) -> QuerySet[WatchList]:
     return WatchList.objects.filter(user=user).annotate(asset_count=Count("items"))
 
 
+def watchlist_global_list() -> QuerySet[WatchList]:
+    """The firm's shared lists (active ones), each with its assets: what every trader reads
+    with ?global=true."""
+    return (
+        WatchList.objects.filter(is_global=True, is_active=True)
+        .annotate(asset_count=Count("items"))
+        .prefetch_related(_items_with_assets())
+    )
+
+
 def watchlist_get(*, user, watchlist_id) -> WatchList:
     """The user's list with its assets; another user's list is "not found"."""
     watchlist = (

@@ -132,6 +132,7 @@ class WatchListSerializer(serializers.ModelSerializer):
             "description",
             "is_active",
             "is_default",
+            "is_global",
             "asset_count",
             "created_at",
         ]
@@ -157,6 +158,18 @@ class WatchListDetailSerializer(WatchListSerializer):
     class Meta(WatchListSerializer.Meta):
         fields = [*WatchListSerializer.Meta.fields, "updated_at", "assets"]
         read_only_fields = fields
+
+
+class WatchListQuerySerializer(serializers.Serializer):
+    global_ = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: the firm's shared lists, each with its assets, instead of your own.",
+    )
+
+    def to_internal_value(self, data):
+        # `global` is a Python keyword: read the query parameter under its own name.
+        return super().to_internal_value({"global_": data.get("global", False)})
 
 
 class WatchListInputSerializer(serializers.Serializer):

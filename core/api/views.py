@@ -269,7 +269,23 @@ class WatchListViewSet(GenericViewSet):
         fresh = selectors.watchlist_get(user=self.request.user, watchlist_id=watchlist.pk)
         return s.WatchListDetailSerializer(fresh).data
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "global",
+                OpenApiTypes.BOOL,
+                description="true: the firm's shared lists (any owner), each with `assets`.",
+            )
+        ],
+        responses=s.WatchListDetailSerializer(many=True),
+    )
     def list(self, request):
+        query = s.WatchListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data["global_"]:
+            rows = selectors.watchlist_global_list().order_by("name", "id")
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(s.WatchListDetailSerializer(page, many=True).data)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.WatchListSerializer(page, many=True).data)
 

@@ -53,6 +53,7 @@ def test_the_list_shows_only_my_lists_with_counts(alice, bob, client_for, alices
         "description",
         "is_active",
         "is_default",
+        "is_global",
         "asset_count",
         "created_at",
     }
@@ -195,3 +196,33 @@ def test_a_list_that_is_not_the_default_may_say_so(alice, client_for, alices_lis
     response = client_for(alice).patch(f"{URL}{other.id}/", {"is_default": False}, format="json")
     assert response.status_code == 200
     assert response.json()["data"]["is_default"] is False
+
+
+def test_global_true_lists_the_firms_shared_lists_with_their_assets(
+    alice, bob, staff, client_for, alices_list, aapl, btc, django_assert_num_queries
+):
+    """`?global=true` (the web app's shared-lists picker) reads the firm's shared lists of
+    any owner, each with its assets, not the caller's own lists."""
+    shared = WatchList.objects.create(user=staff, name="Firm picks", is_global=True)
+    WatchListAsset.objects.create(watchlist=shared, asset=aapl)
+    WatchListAsset.objects.create(watchlist=shared, asset=btc)
+    WatchList.objects.create(user=staff, name="Retired", is_global=True, is_active=False)
+    bobs = client_for(bob)
+    with django_assert_num_queries(4):  # user, count, page, the lists' assets
+        body = bobs.get(URL, {"global": "true"}).json()
+    [row] = body["results"]
+    assert (row["name"], row["is_global"], row["asset_count"]) == ("Firm picks", True, 2)
+    assert {entry["asset"]["symbol"] for entry in row["assets"]} == {"AAPL", "BTC/USD"}
+    # Still not bob's to change: a shared list is read-only for traders.
+    assert (
+        client_for(bob).patch(f"{URL}{shared.pk}/", {"name": "x"}, format="json").status_code == 404
+    )
+    assert [r["name"] for r in client_for(alice).get(URL).json()["results"]] == ["Tech"]
+
+
+def test_staff_share_a_list_with_every_trader(alice, bob, staff, client_for, alices_list):
+    response = client_for(staff).patch(
+        f"/api/prop-firm/admin/watchlists/{alices_list.pk}/", {"is_global": True}, format="json"
+    )
+    assert response.json()["data"]["is_global"] is True
+    assert client_for(bob).get(URL, {"global": "true"}).json()["count"] == 1

@@ -393,6 +393,7 @@ class AdminWatchListRow(serializers.ModelSerializer):
             "description",
             "is_active",
             "is_default",
+            "is_global",
             "asset_count",
             "assets_count",
             "user",
@@ -435,6 +436,10 @@ class WatchListUpdateInput(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
+    is_default = serializers.BooleanField(required=False)
+    is_global = serializers.BooleanField(
+        required=False, help_text="true: shared with every trader (GET watchlists/?global=true)."
+    )
 
 
 # --------------------------------------------------------------------------------------
