@@ -56,12 +56,8 @@ PLAN_SETTINGS_FIELDS = [
 
 class PlanOutput(serializers.ModelSerializer):
     phases = serializers.SerializerMethodField()
-    leverage = serializers.DecimalField(
-        max_digits=6,
-        decimal_places=2,
-        source="max_leverage",
-        read_only=True,
-        help_text="= max_leverage.",
+    leverage = DecimalNumberField(
+        source="max_leverage", read_only=True, help_text="= max_leverage, as a number (2 = 2x)."
     )
 
     class Meta:

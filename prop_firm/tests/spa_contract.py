@@ -587,7 +587,7 @@ for admin_trades in (
     rows("6.7", "GET", admin_trades, "staff", "results[]", "user_email", "str",
          "AdminTrades.tsx:195,277", "WRONG")
 rows("6.7", "GET", "/prop-firm/admin/trades/?page=1&search=&status=CLOSED", "staff", "results[]",
-     "closed_at", "date", "AdminTrades.tsx:317-320", "COSMETIC", skip=COSMETIC)
+     "closed_at", "date", "AdminTrades.tsx:317-320", "COSMETIC")
 rows("6.7", "GET", "/prop-firm/admin/trades/statistics/", "staff", "top",
      "total_trades,open_trades,closed_trades", "num", "AdminTrades.tsx:102-118", "WRONG")
 

@@ -25,7 +25,7 @@ from itertools import count
 from django.utils import timezone
 
 from account.models import User
-from core.services.watchlists import watchlist_add_asset, watchlist_create
+from core.services.watchlists import watchlist_add_asset, watchlist_create, watchlist_update
 from paper_trading.models import OrderType
 from paper_trading.services.trades import order_place, trade_close
 from prop_firm.admin_api.services import account_note_add
@@ -138,6 +138,10 @@ class World:
         watchlist_add_asset(watchlist=self.watchlist, asset=self.msft)
         bob_list = watchlist_create(user=self.bob, name="Crypto")
         watchlist_add_asset(watchlist=bob_list, asset=self.btc)
+        # The firm's shared list, which every trader reads with ?global=true.
+        shared = watchlist_create(user=self.staff, name="Firm picks")
+        watchlist_update(watchlist=shared, is_global=True)
+        watchlist_add_asset(watchlist=shared, asset=self.aapl)
 
     def _payouts(self) -> None:
         """PENDING, approved by staff (manual: money sent by hand), and FAILED."""

@@ -315,9 +315,9 @@ def test_the_web_apps_plan_form_is_accepted_with_numbers_and_leverage(client):
     created = client.post(f"{ADMIN}plans/", form, format="json")
     assert created.status_code == 201, created.json()
     data = created.json()["data"]
-    assert (data["leverage"], data["max_leverage"], data["active_accounts"]) == ("2.00", "2.00", 0)
+    assert (data["leverage"], data["max_leverage"], data["active_accounts"]) == (2, "2.00", 0)
     patched = client.patch(f"{ADMIN}plans/{data['id']}/", {"leverage": 4}, format="json")
-    assert patched.json()["data"]["leverage"] == "4.00"
+    assert patched.json()["data"]["leverage"] == 4
 
 
 def test_a_position_size_in_dollars_is_refused_with_a_sentence_saying_it_is_a_percent(client):
