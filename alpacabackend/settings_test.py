@@ -24,6 +24,10 @@ for _name in (
     "MARKET_DATA_PROVIDER",
     "SIMULATED_MARKET_HOURS",
     "PAYMENT_GATEWAY",
+    "GOOGLE_OAUTH_CLIENT_ID",
+    "FRONTEND_URL",
+    "BACKEND_URL",
+    "CHECKOUT_REQUIRES_VERIFIED_EMAIL",
 ):
     os.environ[_name] = ""
 os.environ["DEBUG"] = "False"
