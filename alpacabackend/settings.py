@@ -340,6 +340,9 @@ SITE_NAME = env("SITE_NAME", "Prop Firm")
 STRIPE_PUBLIC_KEY = env("STRIPE_PUBLIC_KEY")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# Signing secret of the Connect endpoint (events about traders' connected accounts), when
+# it is a separate endpoint from the one above; both may point at the same URL.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "auto")
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 20)
 STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
