@@ -11,8 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from account.models import User
-from account.services.emails import email_send
 from alpacabackend.api.errors import InvalidInput
+from alpacabackend.emails import email_send
 
 _SALT = "account.email-verification"
 
@@ -49,7 +49,7 @@ def verification_email_send(*, user_id: int, base_url: str = "") -> bool:
     if user is None or user.email_verified:
         return False
     return email_send(
-        template="verify_email",
+        template="account/email/verify_email",
         to=user.email,
         context={
             "name": user.name or user.email,

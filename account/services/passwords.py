@@ -13,9 +13,9 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from account.models import User, normalize_email
-from account.services.emails import email_send
 from account.services.users import blacklist_all_refresh_tokens, password_errors
 from alpacabackend.api.errors import InvalidInput
+from alpacabackend.emails import email_send
 
 RESET_EMAIL_SENT = (
     "If an account exists for this email, we have sent it a link to reset the password."
@@ -56,7 +56,7 @@ def password_reset_email_send(*, user_id: int) -> bool:
     if user is None:
         return False
     return email_send(
-        template="password_reset",
+        template="account/email/password_reset",
         to=user.email,
         context={
             "name": user.name or user.email,

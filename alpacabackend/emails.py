@@ -1,5 +1,8 @@
-"""Emails to a trader: rendered from templates (subject, text and HTML) and sent through
+"""Every email to a trader: rendered from templates (subject, text and HTML) and sent through
 Django's email backend (console by default, SMTP when EMAIL_HOST is set).
+
+A template set is `<name>_subject.txt`, `<name>.txt` and `<name>.html`; the text templates
+turn autoescaping off (a name like O'Brien stays O'Brien in plain text).
 
 A mail server that fails is logged, never raised: the request that asked for the email has
 done its work (and must not tell a stranger whether the address exists).
@@ -15,9 +18,10 @@ logger = logging.getLogger(__name__)
 
 
 def email_send(*, template: str, to: str, context: dict) -> bool:
-    """Renders `account/email/<template>{_subject.txt,.txt,.html}` and sends it to `to`."""
+    """Renders the template set `template` (e.g. `account/email/password_reset`) and sends
+    it to `to`; False (logged) when the mail server failed."""
     context = {"site_name": settings.SITE_NAME, "frontend_url": settings.FRONTEND_URL, **context}
-    base = f"account/email/{template}"
+    base = template
     subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
