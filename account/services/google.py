@@ -10,12 +10,15 @@ address still finds the same user.
 """
 
 import logging
+import re
 
 import google.auth.exceptions
 import requests
 from django.conf import settings
 from django.contrib.auth.models import update_last_login
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from google.auth import transport
 from google.auth.transport.requests import Request as GoogleRequest
 from google.oauth2 import id_token as google_id_token
 from rest_framework import status
@@ -57,20 +60,48 @@ class AccountDisabled(ApplicationError):
     default_message = "This account is disabled."
 
 
+CERTS_CACHE_KEY = "account:google-certs:{url}"
+_MAX_AGE = re.compile(r"max-age=(\d+)")
+
+
+class _CachedCertificates(transport.Response):
+    def __init__(self, data: bytes):
+        self._data = data
+
+    @property
+    def status(self) -> int:
+        return 200
+
+    @property
+    def headers(self) -> dict:
+        return {}
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+
+class _GoogleTransport(GoogleRequest):
+    """google-auth's requests transport (plain `requests`, so the tests stub the certificate
+    fetch with `responses`) with a bounded timeout; Google's certificates are kept in the
+    cache for as long as Google's Cache-Control allows, so a sign-in rarely waits on Google."""
+
+    def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):
+        key = CERTS_CACHE_KEY.format(url=url)
+        if method == "GET" and (cached := cache.get(key)) is not None:
+            return _CachedCertificates(cached)
+        response = super().__call__(
+            url, method, body, headers, timeout or CERTS_TIMEOUT_SECONDS, **kwargs
+        )
+        if method == "GET" and response.status == 200:
+            max_age = _MAX_AGE.search(response.headers.get("Cache-Control", "") or "")
+            if max_age and int(max_age.group(1)) > 0:
+                cache.set(key, response.data, timeout=int(max_age.group(1)))
+        return response
+
+
 def _transport() -> GoogleRequest:
-    """google-auth's requests transport (so the certificate fetch is plain `requests`,
-    which the tests stub with `responses`), with a bounded timeout."""
-    session = requests.Session()
-    session.request = _with_timeout(session.request)
-    return GoogleRequest(session=session)
-
-
-def _with_timeout(request):
-    def call(method, url, **kwargs):
-        kwargs.setdefault("timeout", CERTS_TIMEOUT_SECONDS)
-        return request(method, url, **kwargs)
-
-    return call
+    return _GoogleTransport(session=requests.Session())
 
 
 def google_claims_verify(*, token: str) -> dict:

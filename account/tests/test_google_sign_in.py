@@ -156,6 +156,22 @@ def test_a_disabled_user_cannot_sign_in_with_google(api_client, google, alice):
     assert "token" not in response.json()
 
 
+def test_googles_certificates_are_reused_while_google_allows(api_client, settings):
+    settings.GOOGLE_OAUTH_CLIENT_ID = [CLIENT_ID]
+    with responses.RequestsMock() as stub:
+        stub.get(
+            CERTS_URL,
+            json={KEY_ID: CERTIFICATE_PEM},
+            headers={"Cache-Control": "public, max-age=21600, must-revalidate, no-transform"},
+        )
+
+        first = sign_in(api_client, id_token())
+        second = sign_in(api_client, id_token())
+
+        assert len(stub.calls) == 1
+    assert first.status_code == second.status_code == 200
+
+
 def test_without_a_client_id_google_sign_in_is_unavailable(api_client, settings):
     settings.GOOGLE_OAUTH_CLIENT_ID = []
 
