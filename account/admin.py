@@ -26,10 +26,14 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_verified", "is_active", "is_superuser")
     search_fields = ("email", "name")
     date_hierarchy = "date_joined"
-    readonly_fields = ("date_joined", "last_login")
+    readonly_fields = ("date_joined", "last_login", "auth_provider", "google_sub")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name", "avatar", "is_verified", "stripe_account_id")}),
+        (
+            "Profile",
+            {"fields": ("name", "avatar", "is_verified", "email_verified", "stripe_account_id")},
+        ),
+        ("Sign-in", {"fields": ("auth_provider", "google_sub")}),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -30,12 +30,34 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra_fields)
 
 
+class AuthProvider(models.TextChoices):
+    """How the account was created: with a password, or by signing in with Google."""
+
+    EMAIL = "email", "Email and password"
+    GOOGLE = "google", "Google"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", max_length=254, unique=True)
     name = models.CharField(max_length=150)
     avatar = models.URLField(max_length=500, blank=True)
     is_verified = models.BooleanField(
         default=False, help_text="Set once the trader has paid for a challenge."
+    )
+    # Not `is_verified` (the firm's KYC flag, set by payment or staff): this one only says
+    # the trader proved they read this mailbox (a link we sent, or Google vouching for it).
+    email_verified = models.BooleanField(
+        default=False, help_text="The trader opened the verification link (or Google said so)."
+    )
+    auth_provider = models.CharField(
+        max_length=10, choices=AuthProvider.choices, default=AuthProvider.EMAIL
+    )
+    google_sub = models.CharField(
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Google's stable id of the linked Google account (its `sub`).",
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Staff are the firm's admins.")

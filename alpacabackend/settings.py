@@ -193,6 +193,21 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
+# Password reset links (Django's PasswordResetTokenGenerator) expire after this many seconds;
+# a link also dies as soon as it is used, since the token hashes the password it replaces.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+# Email verification links (signed with SECRET_KEY) expire after this many seconds.
+EMAIL_VERIFICATION_MAX_AGE = env_int("EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 3600)
+# The web app: password reset emails link to {FRONTEND_URL}/reset-password/<uid>/<token>.
+FRONTEND_URL = env("FRONTEND_URL", "http://localhost:5173").rstrip("/")
+# Public base URL of this API, for links in emails; defaults to the host of the request.
+BACKEND_URL = env("BACKEND_URL").rstrip("/")
+# Google sign-in: the OAuth client id(s) the web app's Google button uses (comma-separated).
+# Empty: POST /api/account/social/google/ answers 503 SOCIAL_LOGIN_UNAVAILABLE.
+GOOGLE_OAUTH_CLIENT_ID = env_list("GOOGLE_OAUTH_CLIENT_ID", [])
+# Checkout refused (403 EMAIL_NOT_VERIFIED) until the trader has verified their email.
+CHECKOUT_REQUIRES_VERIFIED_EMAIL = env_bool("CHECKOUT_REQUIRES_VERIFIED_EMAIL", False)
+
 # --- REST framework -------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -219,6 +234,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_ip": env("THROTTLE_AUTH_IP_RATE", "20/min"),
         "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", "5/min"),
+        # Emails we send on request (reset links, verification links), per address.
+        "email_send": env("THROTTLE_EMAIL_SEND_RATE", "5/hour"),
         # Each checkout opens a PENDING account: a trader cannot flood the firm's books.
         "checkout": env("THROTTLE_CHECKOUT_RATE", "20/hour"),
     },
@@ -316,12 +333,17 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Prop Firm <no-reply@localhost>")
+# The firm's name in the emails to traders.
+SITE_NAME = env("SITE_NAME", "Prop Firm")
 
 # --- Payments (Stripe, or the local gateway when no key is set) -----------------------------
 
 STRIPE_PUBLIC_KEY = env("STRIPE_PUBLIC_KEY")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# Signing secret of the Connect endpoint (events about traders' connected accounts), when
+# it is a separate endpoint from the one above; both may point at the same URL.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", "auto")
 STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 20)
 STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)

@@ -14,6 +14,7 @@ for _name in (
     "STRIPE_SECRET_KEY",
     "STRIPE_PUBLIC_KEY",
     "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_CONNECT_WEBHOOK_SECRET",
     "APCA_API_KEY",
     "APCA_API_SECRET_KEY",
     "EMAIL_HOST",
@@ -24,6 +25,10 @@ for _name in (
     "MARKET_DATA_PROVIDER",
     "SIMULATED_MARKET_HOURS",
     "PAYMENT_GATEWAY",
+    "GOOGLE_OAUTH_CLIENT_ID",
+    "FRONTEND_URL",
+    "BACKEND_URL",
+    "CHECKOUT_REQUIRES_VERIFIED_EMAIL",
 ):
     os.environ[_name] = ""
 os.environ["DEBUG"] = "False"

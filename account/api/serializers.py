@@ -8,7 +8,17 @@ class UserOutput(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "name", "avatar", "is_admin", "is_verified", "date_joined"]
+        fields = [
+            "id",
+            "email",
+            "name",
+            "avatar",
+            "is_admin",
+            "is_verified",
+            "email_verified",
+            "auth_provider",
+            "date_joined",
+        ]
         read_only_fields = fields
 
 
@@ -64,9 +74,22 @@ class ProfileInput(serializers.Serializer):
 
 
 class ChangePasswordInput(serializers.Serializer):
+    """`password`/`password2` are accepted for `new_password`/`new_password2`: the original
+    backend's `change-password/` and `changepassword/` routes used those names."""
+
     old_password = serializers.CharField(write_only=True)
     new_password = serializers.CharField(write_only=True)
     new_password2 = serializers.CharField(write_only=True)
+
+    _ALIASES = {"password": "new_password", "password2": "new_password2"}
+
+    def to_internal_value(self, data):
+        if hasattr(data, "get"):
+            data = {key: data.get(key) for key in data}
+            for alias, name in self._ALIASES.items():
+                if alias in data and name not in data:
+                    data[name] = data.pop(alias)
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         if attrs["new_password"] != attrs["new_password2"]:
@@ -80,3 +103,27 @@ class ChangePasswordOutput(serializers.Serializer):
     msg = serializers.CharField()
     data = UserOutput()
     token = TokenPair()
+
+
+class PasswordsMatchInput(serializers.Serializer):
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password2 = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+    def validate(self, attrs):
+        if attrs["password"] != attrs["password2"]:
+            raise serializers.ValidationError({"password2": ["The two passwords do not match."]})
+        return attrs
+
+
+class PasswordResetRequestInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInput(PasswordsMatchInput):
+    """The new password, twice; the link's `uid` and `token` are in the path."""
+
+
+class GoogleSignInInput(serializers.Serializer):
+    token = serializers.CharField(
+        max_length=8192, help_text="The Google ID token (a JWT) the Google button returned."
+    )

@@ -11,6 +11,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from account.models import User, normalize_email
+from account.services.email_verification import email_verification_schedule
 from alpacabackend.api.errors import ApplicationError, InvalidInput
 
 
@@ -25,7 +26,7 @@ def tokens_for(user: User) -> dict[str, str]:
     return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
 
-def _password_errors(password: str, user: User) -> list[str]:
+def password_errors(password: str, user: User) -> list[str]:
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
@@ -33,8 +34,9 @@ def _password_errors(password: str, user: User) -> list[str]:
     return []
 
 
-def user_register(*, email: str, name: str, password: str) -> User:
-    """Creates a trader. The email is unique whatever its case."""
+def user_register(*, email: str, name: str, password: str, base_url: str = "") -> User:
+    """Creates a trader (the email is unique whatever its case) and, once committed, emails
+    the link that verifies the address (`base_url`: this API's, for the link)."""
     email = normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput(
@@ -42,14 +44,16 @@ def user_register(*, email: str, name: str, password: str) -> User:
             code="EMAIL_TAKEN",
             errors={"email": ["A user with this email already exists."]},
         )
-    errors = _password_errors(password, User(email=email, name=name))
+    errors = password_errors(password, User(email=email, name=name))
     if errors:
         raise InvalidInput(
             f"password: {errors[0]}", code="VALIDATION_ERROR", errors={"password": errors}
         )
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, name=name, password=password)
+            user = User.objects.create_user(email=email, name=name, password=password)
+            email_verification_schedule(user=user, base_url=base_url)
+            return user
     except IntegrityError:  # two registrations raced past the check above
         raise InvalidInput(
             "email: A user with this email already exists.",
@@ -78,7 +82,7 @@ def refresh_token_blacklist(*, refresh: str) -> None:
         ) from None
 
 
-def _blacklist_all_refresh_tokens(user: User) -> None:
+def blacklist_all_refresh_tokens(user: User) -> None:
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
@@ -92,8 +96,10 @@ def user_profile_update(
     avatar: str | None = None,
     email: str | None = None,
     password: str | None = None,
+    base_url: str = "",
 ) -> User:
-    """Changing the email (the login) needs the current password."""
+    """Changing the email (the login) needs the current password; the new address is
+    unverified until its own link is opened."""
     if email is not None and normalize_email(email) != user.email:
         email = normalize_email(email)
         if not password or not user.check_password(password):
@@ -109,23 +115,31 @@ def user_profile_update(
                 errors={"email": ["A user with this email already exists."]},
             )
         user.email = email
+        user.email_verified = False
+        email_changed = True
+    else:
+        email_changed = False
     if name is not None:
         user.name = name
     if avatar is not None:
         user.avatar = avatar
     user.save()
+    if email_changed:
+        email_verification_schedule(user=user, base_url=base_url)
     return user
 
 
 def user_password_change(*, user: User, old_password: str, new_password: str) -> dict[str, str]:
-    """Changes the password, logs out every other session, and returns fresh tokens."""
+    """Changes the password, logs out every other session (all refresh tokens blacklisted)
+    and returns fresh tokens for this one. The one service behind the three change-password
+    routes."""
     if not user.check_password(old_password):
         raise InvalidInput(
             "old_password: Your current password is not correct.",
             code="WRONG_PASSWORD",
             errors={"old_password": ["Your current password is not correct."]},
         )
-    errors = _password_errors(new_password, user)
+    errors = password_errors(new_password, user)
     if errors:
         raise InvalidInput(
             f"new_password: {errors[0]}",
@@ -135,5 +149,5 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        _blacklist_all_refresh_tokens(user)
+        blacklist_all_refresh_tokens(user)
     return tokens_for(user)

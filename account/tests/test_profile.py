@@ -39,6 +39,8 @@ def test_profile_is_the_bare_user(client_for, alice):
         "avatar",
         "is_admin",
         "is_verified",
+        "email_verified",
+        "auth_provider",
         "date_joined",
     }
     assert response.json()["email"] == "alice@example.com"

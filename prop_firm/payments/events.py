@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import stripe
 
-from prop_firm.payments.gateways.local import session_metadata
+from prop_firm.payments.gateways.local import connect_account_object, session_metadata
 from prop_firm.payments.money import to_minor_units
 
 API_VERSION = stripe.api_version
@@ -187,6 +187,11 @@ def event_for(event_type: str, purchase, **options) -> dict:
     else:
         raise ValueError(f"No builder for event type {event_type!r}.")
     return event_payload(event_type, obj)
+
+
+def account_updated_event(record) -> dict:
+    """`account.updated` about a local Connect account (`LocalConnectAccount`)."""
+    return event_payload("account.updated", connect_account_object(record))
 
 
 SUPPORTED_TYPES = (

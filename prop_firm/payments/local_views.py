@@ -79,3 +79,43 @@ def checkout_decline(request, session_id: str):
 def checkout_cancel(request, session_id: str):
     record = _record(session_id)
     return HttpResponseRedirect(record.purchase.cancel_url)
+
+
+# --------------------------------------------------------------------------------------
+# Connect onboarding (the local stand-in for Stripe's hosted onboarding)
+# --------------------------------------------------------------------------------------
+
+
+def _connect_record(token: str):
+    """The link's account, or the redirect Stripe makes for an expired link."""
+    try:
+        return local.local_connect_account_get(token=token), None
+    except local.AccountLinkExpired as exc:
+        if not exc.refresh_url:
+            raise Http404("This onboarding link has expired.") from exc
+        return None, HttpResponseRedirect(exc.refresh_url)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@require_GET
+def connect_page(request, token: str):
+    record, redirect = _connect_record(token)
+    if redirect is not None:
+        return redirect
+    return _render(request, "payments/local_connect.html", {"record": record})
+
+
+@require_POST
+def connect_submit(request, token: str):
+    record, redirect = _connect_record(token)
+    if redirect is not None:
+        return redirect
+    record = local.local_connect_submit(
+        account_id=record.account_id, bank_account=request.POST.get("bank_account") == "1"
+    )
+    return HttpResponseRedirect(record.return_url or _connect_page_url(token))
+
+
+def _connect_page_url(token: str) -> str:
+    return reverse("payments_local:connect", args=[token])

@@ -160,9 +160,30 @@ class LocalCheckoutSession(models.Model):
         return f"{self.session_id} ({self.status}, {self.payment_status})"
 
 
+class LocalConnectAccount(models.Model):
+    """The local gateway's own record of a Connect (Express) account: its side of the counter,
+    what `accounts.retrieve` answers, changed only by its onboarding page."""
+
+    account_id = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(blank=True)
+    payouts_enabled = models.BooleanField(default=False)
+    charges_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    requirements_currently_due = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # The latest account link's addresses (a Stripe Account Link carries them too).
+    refresh_url = models.URLField(max_length=2000, blank=True)
+    return_url = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.account_id} (payouts {'on' if self.payouts_enabled else 'off'})"
+
+
 __all__ = [
     "Gateway",
     "LocalCheckoutSession",
+    "LocalConnectAccount",
     "LocalSessionStatus",
     "Purchase",
     "PurchaseStatus",

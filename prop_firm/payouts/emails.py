@@ -5,48 +5,17 @@ leaves only if that transaction commits (`transaction.on_commit`). A failing mai
 logged, never raised: money has already moved and must not be rolled back by an email.
 """
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 
+from alpacabackend.emails import email_send
 from prop_firm.payouts.models import Payout
-
-logger = logging.getLogger(__name__)
 
 REQUESTED = "requested"
 APPROVED = "approved"
 PAID = "paid"
 REJECTED = "rejected"
 
-_SUBJECTS = {
-    REQUESTED: "Payout request #{id} received for account {account_number}",
-    APPROVED: "Payout #{id} approved",
-    PAID: "Payout #{id} paid: ${trader_share}",
-    REJECTED: "Payout #{id} rejected",
-}
-
-_BODIES = {
-    REQUESTED: (
-        "Hello {name},\n\nWe received your payout request #{id} for account {account_number}.\n"
-        "Profit withdrawn: ${amount}\nYour share ({profit_split}%): ${trader_share}\n"
-        "Method: {method}\n\nThe account's balance is back at ${starting_balance}. "
-        "We will review the request shortly.\n"
-    ),
-    APPROVED: (
-        "Hello {name},\n\nYour payout #{id} of ${trader_share} for account {account_number} "
-        "has been approved and is being paid by {method}.\n"
-    ),
-    PAID: (
-        "Hello {name},\n\nYour payout #{id} of ${trader_share} for account {account_number} "
-        "has been paid by {method}.\nReference: {reference}\n"
-    ),
-    REJECTED: (
-        "Hello {name},\n\nYour payout #{id} for account {account_number} was rejected.\n\n"
-        "Reason: {reason}\n\nThe profit of ${amount} has been credited back to the account.\n"
-    ),
-}
+# Each kind's templates: prop_firm/email/payout_<kind>{_subject.txt,.txt,.html}.
 
 
 def payout_email_schedule(kind: str, payout: Payout) -> None:
@@ -73,14 +42,5 @@ def payout_email_send(*, kind: str, payout_id: int) -> bool:
         "reason": payout.reason or "-",
         "starting_balance": payout.account.starting_balance,
     }
-    try:
-        send_mail(
-            _SUBJECTS[kind].format(**values),
-            _BODIES[kind].format(**values),
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-        )
-    except Exception:  # a mail server down never undoes a payout
-        logger.exception("Could not send the %s email for payout %s", kind, payout_id)
-        return False
-    return True
+    # A mail server down never undoes a payout: email_send logs and answers False.
+    return email_send(template=f"prop_firm/email/payout_{kind}", to=user.email, context=values)

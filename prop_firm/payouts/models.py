@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from alpacabackend.money import MONEY_DIGITS
 
-__all__ = ["Payout", "PayoutMethod", "PayoutStatus"]
+__all__ = ["ConnectedAccount", "Payout", "PayoutMethod", "PayoutStatus"]
 
 _MONEY = MONEY_DIGITS
 
@@ -132,3 +132,31 @@ class Payout(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class ConnectedAccount(models.Model):
+    """The trader's own Stripe Connect (Express) account, the destination of Stripe payouts.
+
+    Created once by onboarding; its state is Stripe's, copied here by `account.updated`
+    events and by the status endpoint (both ask Stripe for the account's current state).
+    A Stripe payout needs `payouts_enabled`.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="connected_account"
+    )
+    gateway = models.CharField(max_length=10, help_text="stripe, or local (offline stand-in).")
+    stripe_account_id = models.CharField(max_length=64, unique=True)
+    payouts_enabled = models.BooleanField(default=False)
+    charges_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    requirements_currently_due = models.JSONField(default=list, blank=True)
+    disabled_reason = models.CharField(max_length=100, blank=True)
+    synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Stripe's state was last copied here."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.stripe_account_id} ({self.user_id})"

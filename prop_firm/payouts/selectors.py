@@ -1,5 +1,6 @@
 """Reads of payouts: eligibility (RULES.md "Payouts"), the trader's list, the staff list."""
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,20 +10,57 @@ from django.utils import timezone
 from alpacabackend.api.errors import NotFound
 from prop_firm import rules
 from prop_firm.models import PropFirmAccount
-from prop_firm.payouts.models import OPEN_STATUSES, WITHDRAWN_STATUSES, Payout
+from prop_firm.payouts.models import (
+    OPEN_STATUSES,
+    WITHDRAWN_STATUSES,
+    ConnectedAccount,
+    Payout,
+    PayoutMethod,
+)
 from prop_firm.services.trading_day import day_key
 
 _ZERO = Decimal("0")
 
 
+PAYOUT_STRIPE_ENABLED = "STRIPE_PAYOUTS_ENABLED"
+
+
+def connect_payout_check(*, user) -> rules.Check:
+    """The extra condition of a payout by Stripe: the trader's own connected account is the
+    destination and Stripe has enabled its payouts."""
+    record = ConnectedAccount.objects.filter(user=user).first()
+    label = "Stripe payouts enabled on your connected account"
+    if record is None or record.stripe_account_id != user.stripe_account_id:
+        return rules.Check(
+            PAYOUT_STRIPE_ENABLED,
+            label,
+            False,
+            "Set up your Stripe payout account first (Payouts, Connect with Stripe).",
+        )
+    if not record.payouts_enabled:
+        due = ", ".join(record.requirements_currently_due or []) or "nothing listed yet"
+        return rules.Check(
+            PAYOUT_STRIPE_ENABLED,
+            label,
+            False,
+            f"Stripe has not enabled payouts on your account yet: finish onboarding "
+            f"(still due: {due}).",
+        )
+    return rules.Check(
+        PAYOUT_STRIPE_ENABLED, label, True, f"Stripe pays out to {record.stripe_account_id}."
+    )
+
+
 def payout_eligibility(
-    *, account: PropFirmAccount, now: datetime | None = None
+    *, account: PropFirmAccount, now: datetime | None = None, payment_method: str | None = None
 ) -> rules.PayoutEligibility:
-    """Every payout condition with its own verdict, the amounts and the next eligible date.
+    """Every payout condition with its own verdict, the amounts and the next eligible date;
+    with `payment_method="stripe"`, also whether Stripe pays out to the trader's account.
 
     Inputs come from the account row as given (the request service passes the locked row),
     its trades (open positions, pending orders, first fill, daily profits since the last
-    payout) and its payouts. Four queries; the verdicts are the pure `rules.payout_checks`.
+    payout) and its payouts. Four queries (five for Stripe); the verdicts are the pure
+    `rules.payout_checks`.
     """
     from paper_trading.models import Trade
 
@@ -65,7 +103,7 @@ def payout_eligibility(
         stage=account.stage,
     )
     first_fill_at = account.first_fill_at or trades["first_fill_at"]
-    return rules.payout_checks(
+    eligibility = rules.payout_checks(
         plan_rules,
         state,
         now,
@@ -78,6 +116,10 @@ def payout_eligibility(
         open_positions=trades["open_positions"],
         pending_orders=trades["pending_orders"],
     )
+    if payment_method != PayoutMethod.STRIPE:
+        return eligibility
+    checks = (*eligibility.checks, connect_payout_check(user=account.user))
+    return replace(eligibility, checks=checks, eligible=all(c.ok for c in checks))
 
 
 def _with_relations(payouts: QuerySet[Payout]) -> QuerySet[Payout]:

@@ -264,7 +264,7 @@ def payout_request(
     with transaction.atomic():
         locked = _lock_account(account.pk)
         now = timezone.now()
-        eligibility = payout_eligibility(account=locked, now=now)
+        eligibility = payout_eligibility(account=locked, now=now, payment_method=payment_method)
         if not eligibility.eligible:
             failing = [check for check in eligibility.checks if not check.ok]
             raise StateConflict(

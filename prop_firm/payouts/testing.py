@@ -110,3 +110,21 @@ def forced_client(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+def connected_account(user, account_id: str = "acct_1Test", *, payouts_enabled: bool = True):
+    """The trader onboarded with Stripe Connect: their Express account is the payout
+    destination, with Stripe's payouts enabled (or not yet)."""
+    from prop_firm.payouts.models import ConnectedAccount
+
+    user.stripe_account_id = account_id
+    user.save(update_fields=["stripe_account_id"])
+    return ConnectedAccount.objects.create(
+        user=user,
+        gateway="stripe",
+        stripe_account_id=account_id,
+        payouts_enabled=payouts_enabled,
+        charges_enabled=payouts_enabled,
+        details_submitted=True,
+        requirements_currently_due=[] if payouts_enabled else ["external_account"],
+    )

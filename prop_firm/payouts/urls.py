@@ -13,6 +13,16 @@ urlpatterns = [
         views.PayoutRequestView.as_view(),
         name="payout-request",
     ),
+    path(
+        "payouts/connect/onboard/",
+        views.ConnectOnboardView.as_view(),
+        name="payout-connect-onboard",
+    ),
+    path(
+        "payouts/connect/status/",
+        views.ConnectStatusView.as_view(),
+        name="payout-connect-status",
+    ),
     path("payouts/<int:payout_id>/cancel/", views.PayoutCancelView.as_view(), name="payout-cancel"),
     path(
         "accounts/<int:account_id>/payout_eligibility/",

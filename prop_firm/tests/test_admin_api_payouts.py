@@ -16,7 +16,13 @@ from django.core import mail
 from prop_firm.models import AccountActivity, PropFirmAccount
 from prop_firm.payouts import services
 from prop_firm.payouts.models import Payout
-from prop_firm.payouts.testing import closed_trade, forced_client, funded_account, ledger_total
+from prop_firm.payouts.testing import (
+    closed_trade,
+    connected_account,
+    forced_client,
+    funded_account,
+    ledger_total,
+)
 
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 LATER = T0 + timedelta(days=15)
@@ -36,8 +42,7 @@ def _setup(settings):
 @pytest.fixture
 def account(alice):
     """B0 = 100,000.00, +1,000.00 of profit: P = 1,000.00, alice's share (80%) 800.00."""
-    alice.stripe_account_id = DESTINATION
-    alice.save(update_fields=["stripe_account_id"])
+    connected_account(alice, DESTINATION)
     account = funded_account(alice, at=T0)
     closed_trade(account, "1000.00", at=T0 + timedelta(hours=1))
     return account

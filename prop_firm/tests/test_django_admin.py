@@ -20,7 +20,7 @@ from prop_firm.models import PropFirmAccount, RuleViolation
 from prop_firm.payments.models import LocalCheckoutSession, Purchase, WebhookEvent
 from prop_firm.payouts.models import Payout
 from prop_firm.payouts.services import payout_request
-from prop_firm.payouts.testing import closed_trade, funded_account
+from prop_firm.payouts.testing import closed_trade, connected_account, funded_account
 from prop_firm.tests.factories import (
     PhaseFactory,
     PlanFactory,
@@ -60,8 +60,7 @@ def pending_payout(user=None, *, method: str = "bank_transfer", pnl: str = "1000
     one winning trade, its profit P withdrawn."""
     user = user or trader()
     if method == "stripe" and not user.stripe_account_id:
-        user.stripe_account_id = "acct_1Test"
-        user.save(update_fields=["stripe_account_id"])
+        connected_account(user, "acct_1Test")
     start = timezone.now() - timedelta(days=20)
     account = funded_account(user, at=start)
     closed_trade(account, pnl, at=start + timedelta(hours=1))

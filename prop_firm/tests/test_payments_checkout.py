@@ -206,6 +206,26 @@ def test_with_the_local_gateway_the_session_url_is_our_checkout_page(api, plan, 
     assert Purchase.objects.get().gateway == "local"
 
 
+def test_a_required_verified_email_blocks_checkout_until_verified(api, alice, plan, local_on):
+    local_on.CHECKOUT_REQUIRES_VERIFIED_EMAIL = True
+
+    refused = _create(api, plan)
+
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "EMAIL_NOT_VERIFIED"
+    assert refused.json()["msg"].startswith("Verify your email before buying a plan")
+    assert not PropFirmAccount.objects.exists()
+    alice.email_verified = True
+    alice.save(update_fields=["email_verified"])
+    assert _create(api, plan).status_code == 201
+
+
+def test_by_default_an_unverified_email_may_check_out(api, alice, plan, local_on):
+    assert alice.email_verified is False
+
+    assert _create(api, plan).status_code == 201
+
+
 def test_without_stripe_and_outside_debug_checkout_is_refused(api, plan, local_on):
     local_on.DEBUG = False
     local_on.CORS_ALLOWED_ORIGINS = [APP]

@@ -9,7 +9,13 @@ from django.core import mail
 
 from prop_firm.models import AccountActivity, PropFirmAccount
 from prop_firm.payouts.models import Payout
-from prop_firm.payouts.testing import closed_trade, forced_client, funded_account, ledger_total
+from prop_firm.payouts.testing import (
+    closed_trade,
+    connected_account,
+    forced_client,
+    funded_account,
+    ledger_total,
+)
 
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 LATER = T0 + timedelta(days=15)
@@ -136,13 +142,36 @@ def test_a_stripe_payout_needs_a_connected_account(alice, account):
 
 
 def test_a_stripe_payout_with_a_connected_account_needs_no_details(alice, account):
-    alice.stripe_account_id = "acct_1Alice"
-    alice.save(update_fields=["stripe_account_id"])
+    connected_account(alice, "acct_1Alice")
 
     response = _request(alice, account, method="stripe", details={})
 
     assert response.status_code == 201
     assert response.json()["data"]["payment_method"] == "stripe"
+
+
+def test_a_stripe_payout_needs_stripe_to_have_enabled_payouts(alice, account):
+    connected_account(alice, "acct_1Alice", payouts_enabled=False)
+
+    response = _request(alice, account, method="stripe", details={})
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "PAYOUT_NOT_ELIGIBLE"
+    assert "Stripe has not enabled payouts on your account yet" in body["msg"]
+    failing = [check["rule"] for check in body["checks"] if not check["ok"]]
+    assert failing == ["STRIPE_PAYOUTS_ENABLED"]
+    assert Payout.objects.count() == 0
+
+
+def test_an_account_id_typed_by_hand_is_not_an_onboarded_account(alice, account):
+    alice.stripe_account_id = "acct_1Typed"
+    alice.save(update_fields=["stripe_account_id"])
+
+    response = _request(alice, account, method="stripe", details={})
+
+    assert response.status_code == 409
+    assert "Set up your Stripe payout account first" in response.json()["msg"]
 
 
 def test_a_manual_payout_needs_payment_details(alice, account):

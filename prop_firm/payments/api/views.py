@@ -1,7 +1,7 @@
 """Checkout and webhook endpoints: parse input, call one service, shape output."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -40,7 +40,12 @@ class CheckoutSessionCreateView(APIView):
     @extend_schema(
         operation_id="prop_firm_checkout_create_session",
         request=s.CheckoutSessionInput,
-        responses={201: wrapped_schema("CheckoutSessionResponse", s.CheckoutSessionOutput())},
+        responses={
+            201: wrapped_schema("CheckoutSessionResponse", s.CheckoutSessionOutput()),
+            403: OpenApiResponse(
+                description="EMAIL_NOT_VERIFIED, when CHECKOUT_REQUIRES_VERIFIED_EMAIL is on."
+            ),
+        },
     )
     def post(self, request):
         data = s.CheckoutSessionInput(data=request.data)

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from prop_firm.payments.gateways.base import (
+    AccountLink,
     CheckoutSession,
+    ConnectAccount,
     PaymentGateway,
     PaymentIntent,
     PaymentProviderError,
@@ -22,7 +24,9 @@ from prop_firm.payments.gateways.local import LocalGateway, local_webhook_secret
 from prop_firm.payments.gateways.stripe_gateway import StripeGateway
 
 __all__ = [
+    "AccountLink",
     "CheckoutSession",
+    "ConnectAccount",
     "LocalGateway",
     "PaymentGateway",
     "PaymentIntent",
@@ -32,6 +36,7 @@ __all__ = [
     "gateway_for",
     "gateway_get",
     "gateway_name",
+    "gateway_named",
     "local_webhook_secret",
 ]
 
@@ -78,3 +83,11 @@ def gateway_for(purchase) -> PaymentGateway:
             "This checkout was opened with the local gateway, which is disabled now."
         )
     return _GATEWAYS[purchase.gateway]()
+
+
+def gateway_named(name: str) -> PaymentGateway:
+    """The gateway that made an object (a connected account keeps its gateway), the local
+    one only while it is allowed."""
+    if name == "local" and gateway_name() != "local":
+        raise PaymentProviderUnavailable("The local gateway is disabled on this server.")
+    return _GATEWAYS[name]()

@@ -58,6 +58,39 @@ class PaymentIntent:
     metadata: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectAccount:
+    """A Connect (Express) account as the gateway sees it (Stripe's `account` object)."""
+
+    id: str
+    payouts_enabled: bool
+    charges_enabled: bool
+    details_submitted: bool
+    requirements_currently_due: tuple[str, ...] = ()
+    disabled_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLink:
+    """Where to send the trader to onboard (Stripe's `account_link`: single-use, expiring)."""
+
+    url: str
+    expires_at: int | None = None
+
+
+def connect_account_from(data: dict) -> ConnectAccount:
+    """Stripe's account object (a dict, as the API or an event carries it) as ours."""
+    requirements = data.get("requirements") or {}
+    return ConnectAccount(
+        id=data["id"],
+        payouts_enabled=bool(data.get("payouts_enabled")),
+        charges_enabled=bool(data.get("charges_enabled")),
+        details_submitted=bool(data.get("details_submitted")),
+        requirements_currently_due=tuple(requirements.get("currently_due") or ()),
+        disabled_reason=requirements.get("disabled_reason") or "",
+    )
+
+
 class PaymentGateway(Protocol):
     name: str
 
@@ -73,3 +106,14 @@ class PaymentGateway(Protocol):
     def webhook_secret(self) -> str: ...
 
     def publishable_key(self) -> str: ...
+
+    # Connect (payouts to the trader's own account); called outside any transaction.
+
+    def connect_account_create(self, *, user) -> ConnectAccount:
+        """Creates the trader's Express account; safe to repeat (one per user)."""
+
+    def connect_account_link(
+        self, *, account_id: str, refresh_url: str, return_url: str, base_url: str = ""
+    ) -> AccountLink: ...
+
+    def connect_account_retrieve(self, account_id: str) -> ConnectAccount: ...

@@ -8,12 +8,32 @@ the local webhook secret and delivered through the same webhook code as Stripe's
 import hashlib
 import hmac
 import secrets
+import time
 
 from django.conf import settings
+from django.core import signing
 from django.urls import reverse
 
-from prop_firm.payments.gateways.base import CheckoutSession, PaymentIntent
-from prop_firm.payments.models import LocalCheckoutSession
+from prop_firm.payments.gateways.base import (
+    AccountLink,
+    CheckoutSession,
+    ConnectAccount,
+    PaymentIntent,
+    connect_account_from,
+)
+from prop_firm.payments.models import LocalCheckoutSession, LocalConnectAccount
+
+# What Stripe asks of a new Express account before it pays out (a representative subset).
+CONNECT_REQUIREMENTS = [
+    "business_type",
+    "external_account",
+    "individual.first_name",
+    "individual.last_name",
+    "tos_acceptance.date",
+]
+# Stripe's account links expire after a few minutes; the local page's after this.
+ACCOUNT_LINK_LIFETIME_SECONDS = 30 * 60
+LINK_SALT = "prop_firm.payments.local-connect-link"
 
 
 def local_webhook_secret() -> str:
@@ -48,6 +68,46 @@ def session_metadata(purchase) -> dict:
         "plan_id": str(purchase.plan_id),
         "user_id": str(purchase.user_id),
     }
+
+
+def connect_account_object(record: LocalConnectAccount) -> dict:
+    """The local account in the shape of Stripe's `account` object."""
+    due = list(record.requirements_currently_due or [])
+    return {
+        "id": record.account_id,
+        "object": "account",
+        "business_type": None if "business_type" in due else "individual",
+        "capabilities": {"transfers": "active" if record.payouts_enabled else "inactive"},
+        "charges_enabled": record.charges_enabled,
+        "country": "US",
+        "created": int(record.created_at.timestamp()) if record.created_at else int(time.time()),
+        "default_currency": "usd",
+        "details_submitted": record.details_submitted,
+        "email": record.email,
+        "metadata": dict(record.metadata or {}),
+        "payouts_enabled": record.payouts_enabled,
+        "requirements": {
+            "currently_due": due,
+            "eventually_due": due,
+            "past_due": [],
+            "pending_verification": [],
+            "disabled_reason": "requirements.past_due" if due else None,
+            "current_deadline": None,
+            "errors": [],
+        },
+        "type": "express",
+    }
+
+
+def account_link_token(account_id: str) -> str:
+    return signing.TimestampSigner(salt=LINK_SALT).sign(account_id)
+
+
+def account_link_account_id(token: str) -> str:
+    """The account a link token opens; SignatureExpired / BadSignature when it may not."""
+    return signing.TimestampSigner(salt=LINK_SALT).unsign(
+        token, max_age=ACCOUNT_LINK_LIFETIME_SECONDS
+    )
 
 
 class LocalGateway:
@@ -89,3 +149,32 @@ class LocalGateway:
 
     def publishable_key(self) -> str:
         return ""
+
+    # Connect ----------------------------------------------------------------------------
+
+    def connect_account_create(self, *, user) -> ConnectAccount:
+        record = LocalConnectAccount.objects.filter(metadata__user_id=str(user.pk)).first()
+        if record is None:
+            record = LocalConnectAccount.objects.create(
+                account_id=f"acct_local_{secrets.token_hex(8)}",
+                email=user.email,
+                requirements_currently_due=list(CONNECT_REQUIREMENTS),
+                metadata={"user_id": str(user.pk)},
+            )
+        return connect_account_from(connect_account_object(record))
+
+    def connect_account_link(
+        self, *, account_id: str, refresh_url: str, return_url: str, base_url: str = ""
+    ) -> AccountLink:
+        LocalConnectAccount.objects.filter(account_id=account_id).update(
+            refresh_url=refresh_url, return_url=return_url
+        )
+        base = (getattr(settings, "PAYMENTS_LOCAL_BASE_URL", "") or base_url).rstrip("/")
+        path = reverse("payments_local:connect", args=[account_link_token(account_id)])
+        return AccountLink(
+            url=f"{base}{path}", expires_at=int(time.time()) + ACCOUNT_LINK_LIFETIME_SECONDS
+        )
+
+    def connect_account_retrieve(self, account_id: str) -> ConnectAccount:
+        record = LocalConnectAccount.objects.get(account_id=account_id)
+        return connect_account_from(connect_account_object(record))

@@ -6,10 +6,13 @@ import stripe
 from django.conf import settings
 
 from prop_firm.payments.gateways.base import (
+    AccountLink,
     CheckoutSession,
+    ConnectAccount,
     PaymentIntent,
     PaymentProviderError,
     PaymentProviderUnavailable,
+    connect_account_from,
 )
 from prop_firm.payments.money import from_minor_units, to_minor_units
 
@@ -145,3 +148,49 @@ class StripeGateway:
 
     def publishable_key(self) -> str:
         return settings.STRIPE_PUBLIC_KEY
+
+    def connect_webhook_secret(self) -> str:
+        return getattr(settings, "STRIPE_CONNECT_WEBHOOK_SECRET", "")
+
+    # Connect ----------------------------------------------------------------------------
+
+    def connect_account_create(self, *, user) -> ConnectAccount:
+        params = {
+            "type": "express",
+            "email": user.email,
+            "capabilities": {"transfers": {"requested": True}},
+            "metadata": {"user_id": str(user.pk)},
+        }
+        try:
+            account = stripe_client().v1.accounts.create(
+                params=params,
+                # One account per trader: a retry (or a double click) gets the same one back.
+                options={"idempotency_key": f"connect-account-{user.pk}"},
+            )
+        except stripe.StripeError as exc:
+            raise _provider_error(exc) from exc
+        return connect_account_from(account.to_dict())
+
+    def connect_account_link(
+        self, *, account_id: str, refresh_url: str, return_url: str, base_url: str = ""
+    ) -> AccountLink:
+        try:
+            link = stripe_client().v1.account_links.create(
+                params={
+                    "account": account_id,
+                    "refresh_url": refresh_url,
+                    "return_url": return_url,
+                    "type": "account_onboarding",
+                }
+            )
+        except stripe.StripeError as exc:
+            raise _provider_error(exc) from exc
+        data = link.to_dict()
+        return AccountLink(url=data["url"], expires_at=data.get("expires_at"))
+
+    def connect_account_retrieve(self, account_id: str) -> ConnectAccount:
+        try:
+            account = stripe_client().v1.accounts.retrieve(account_id)
+        except stripe.StripeError as exc:
+            raise _provider_error(exc) from exc
+        return connect_account_from(account.to_dict())

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from rest_framework import status
 
-from alpacabackend.api.errors import InvalidInput
+from alpacabackend.api.errors import ApplicationError, InvalidInput
 from prop_firm.models import AccountStatus, PropFirmPlan
 from prop_firm.payments.gateways import (
     PaymentProviderUnavailable,
@@ -52,6 +53,15 @@ def checkout_url_errors(**urls: str) -> dict[str, list[str]]:
     return errors
 
 
+class EmailNotVerified(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "EMAIL_NOT_VERIFIED"
+    default_message = (
+        "Verify your email before buying a plan: open the link we emailed you, or ask for a "
+        "new one from your profile."
+    )
+
+
 def checkout_session_create(
     *, user, plan: PropFirmPlan, success_url: str, cancel_url: str, base_url: str = ""
 ) -> Purchase:
@@ -64,6 +74,8 @@ def checkout_session_create(
         raise InvalidInput(f"{field}: {messages[0]}", code="VALIDATION_ERROR", errors=errors)
     if not plan.is_active:
         raise InvalidInput("This plan is not available.", code="PLAN_NOT_AVAILABLE")
+    if settings.CHECKOUT_REQUIRES_VERIFIED_EMAIL and not user.email_verified:
+        raise EmailNotVerified()
     gateway = gateway_get()  # refuses before anything is created
     if gateway.name == "local":
         # Without Celery beat nothing else expires abandoned local sessions (and closes

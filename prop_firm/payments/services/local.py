@@ -1,4 +1,5 @@
-"""The local gateway's counter: Pay, Decline and expiry of its own checkout sessions.
+"""The local gateway's counter: Pay, Decline and expiry of its own checkout sessions, and
+the onboarding of its Connect accounts.
 
 Each action changes the local session (the gateway's side) in a transaction, then, once it
 has committed, delivers a Stripe-format event signed with the local webhook secret through
@@ -9,13 +10,20 @@ server posting to itself would deadlock.
 import logging
 from datetime import timedelta
 
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
 from alpacabackend.api.errors import NotFound
 from prop_firm.payments import events
 from prop_firm.payments.gateways import gateway_name, local_webhook_secret
-from prop_firm.payments.models import LocalCheckoutSession, LocalSessionStatus, WebhookEvent
+from prop_firm.payments.gateways.local import LINK_SALT, account_link_account_id
+from prop_firm.payments.models import (
+    LocalCheckoutSession,
+    LocalConnectAccount,
+    LocalSessionStatus,
+    WebhookEvent,
+)
 from prop_firm.payments.services.webhooks import webhook_deliver
 
 logger = logging.getLogger(__name__)
@@ -132,3 +140,61 @@ def local_sessions_expire(*, older_than: timedelta = SESSION_LIFETIME) -> int:
             _deliver_after_commit("checkout.session.expired", locked)
             expired += 1
     return expired
+
+
+# --------------------------------------------------------------------------------------
+# Connect onboarding (the local stand-in for Stripe's hosted onboarding)
+# --------------------------------------------------------------------------------------
+
+
+class AccountLinkExpired(Exception):
+    """The onboarding link is too old; `refresh_url` is where the trader goes instead."""
+
+    def __init__(self, refresh_url: str):
+        super().__init__(refresh_url)
+        self.refresh_url = refresh_url
+
+
+def local_connect_account_get(*, token: str) -> LocalConnectAccount:
+    """The account an onboarding link opens. Raises NotFound for a forged link and
+    AccountLinkExpired for an old one (Stripe then sends the trader to `refresh_url`)."""
+    _require_local()
+    try:
+        account_id = account_link_account_id(token)
+    except signing.SignatureExpired:
+        record = LocalConnectAccount.objects.filter(
+            account_id=signing.TimestampSigner(salt=LINK_SALT).unsign(token)
+        ).first()
+        raise AccountLinkExpired(record.refresh_url if record else "") from None
+    except signing.BadSignature:
+        raise NotFound(
+            "This onboarding page does not exist.", code="ONBOARDING_NOT_FOUND"
+        ) from None
+    record = LocalConnectAccount.objects.filter(account_id=account_id).first()
+    if record is None:
+        raise NotFound("This onboarding page does not exist.", code="ONBOARDING_NOT_FOUND")
+    return record
+
+
+def local_connect_submit(*, account_id: str, bank_account: bool) -> LocalConnectAccount:
+    """The trader submits the onboarding form. With a (test) bank account Stripe would enable
+    payouts; without one the details are in but `external_account` is still due. Either way
+    `account.updated` is delivered, signed, through the webhook code once this commits."""
+    _require_local()
+    with transaction.atomic():
+        locked = LocalConnectAccount.objects.select_for_update().get(account_id=account_id)
+        locked.details_submitted = True
+        locked.charges_enabled = bank_account
+        locked.payouts_enabled = bank_account
+        locked.requirements_currently_due = [] if bank_account else ["external_account"]
+        locked.save(
+            update_fields=[
+                "details_submitted",
+                "charges_enabled",
+                "payouts_enabled",
+                "requirements_currently_due",
+            ]
+        )
+        event = events.account_updated_event(locked)
+        transaction.on_commit(lambda: local_event_deliver(event=event))
+    return locked

@@ -70,13 +70,7 @@ def webhook_event_receive(
     except UnicodeDecodeError as exc:  # not an event Stripe could have signed
         logger.warning("Webhook rejected: the body is not UTF-8.")
         raise InvalidSignature() from exc
-    try:
-        stripe.WebhookSignature.verify_header(
-            body, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
-        )
-    except stripe.SignatureVerificationError as exc:
-        logger.warning("Webhook rejected: %s", exc)
-        raise InvalidSignature() from exc
+    _signature_verify(body, signature, [secret, *_connect_secrets(gateway)])
     try:
         data = json.loads(body)
         event_id, event_type = data["id"], data["type"]
@@ -86,6 +80,27 @@ def webhook_event_receive(
     if not (isinstance(event_id, str) and isinstance(event_type, str) and isinstance(obj, dict)):
         raise InvalidInput("The webhook body is not an event.", code="INVALID_PAYLOAD")
     return _store(data)
+
+
+def _connect_secrets(gateway: PaymentGateway) -> list[str]:
+    """Stripe sends events about connected accounts (`account.updated`) to a Connect
+    endpoint, which has its own signing secret; one URL may serve both endpoints."""
+    secret = getattr(gateway, "connect_webhook_secret", lambda: "")()
+    return [secret] if secret else []
+
+
+def _signature_verify(body: str, signature: str | None, secrets: list[str]) -> None:
+    error = None
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(
+                body, signature, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
+            )
+            return
+        except stripe.SignatureVerificationError as exc:
+            error = exc
+    logger.warning("Webhook rejected: %s", error)
+    raise InvalidSignature() from error
 
 
 def _store(data: dict) -> WebhookEvent:
@@ -387,6 +402,28 @@ def _transfer_apply(payout_handler_name: str):
     return apply
 
 
+# account.updated (the trader's Connect account: onboarding finished, payouts on or off)
+
+
+def _account_updated_prepare(obj: dict):
+    """The gateway's account as it is now, not the event's copy: events may come late or
+    out of order."""
+    from prop_firm.payouts import connect
+
+    return connect.connected_account_for_event(obj.get("id") or "")
+
+
+def _account_updated_apply(obj: dict, facts) -> Handled:
+    from prop_firm.payouts import connect
+
+    record, account = facts
+    if record is None:
+        return _ignored("no connected account of ours")
+    record = connect.connected_account_apply(record_id=record.pk, account=account)
+    state = "enabled" if record.payouts_enabled else "not enabled"
+    return _processed(f"connected account {record.stripe_account_id}: payouts {state}")
+
+
 HANDLERS: dict[str, Handler] = {
     "checkout.session.completed": Handler(_session_paid_apply, _session_paid_prepare),
     "checkout.session.async_payment_succeeded": Handler(_session_paid_apply, _session_paid_prepare),
@@ -403,4 +440,5 @@ HANDLERS: dict[str, Handler] = {
     "charge.dispute.closed": Handler(_dispute_closed_apply),
     "transfer.created": Handler(_transfer_apply("payout_transfer_created")),
     "transfer.reversed": Handler(_transfer_apply("payout_transfer_reversed")),
+    "account.updated": Handler(_account_updated_apply, _account_updated_prepare),
 }

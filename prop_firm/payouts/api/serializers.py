@@ -89,3 +89,50 @@ class EligibilityOutput(serializers.Serializer):
     profit = serializers.DecimalField(**MONEY, help_text="P = B − B0.")
     trader_share = serializers.DecimalField(**MONEY, help_text="P × profit_split / 100.")
     next_eligible_at = serializers.DateTimeField(allow_null=True)
+
+
+class EligibilityQuery(serializers.Serializer):
+    payment_method = serializers.ChoiceField(
+        choices=PayoutMethod.choices,
+        required=False,
+        help_text="With `stripe`, also checks that Stripe pays out to your connected account.",
+    )
+
+
+class ConnectOnboardInput(serializers.Serializer):
+    refresh_url = serializers.URLField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Where Stripe sends the trader when the link expired (default: the web app).",
+    )
+    return_url = serializers.URLField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Where Stripe sends the trader after onboarding (default: the web app).",
+    )
+
+
+class ConnectRequirementsOutput(serializers.Serializer):
+    currently_due = serializers.ListField(child=serializers.CharField())
+    disabled_reason = serializers.CharField(allow_blank=True)
+
+
+class ConnectStatusOutput(serializers.Serializer):
+    """The trader's Stripe Connect account as Stripe last told us."""
+
+    connected = serializers.BooleanField(help_text="False until onboarding has started.")
+    stripe_account_id = serializers.CharField(allow_null=True)
+    gateway = serializers.CharField(allow_null=True, help_text="stripe, or local (offline).")
+    payouts_enabled = serializers.BooleanField()
+    charges_enabled = serializers.BooleanField()
+    details_submitted = serializers.BooleanField()
+    requirements = ConnectRequirementsOutput()
+    synced_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConnectOnboardOutput(serializers.Serializer):
+    url = serializers.CharField(help_text="Send the trader here (single use, expires soon).")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    account = ConnectStatusOutput()

@@ -3,6 +3,8 @@
 Another user's account or payout answers 404, as if it did not exist.
 """
 
+from datetime import UTC, datetime
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
@@ -11,7 +13,7 @@ from rest_framework.views import APIView
 from alpacabackend.api.errors import NotFound
 from alpacabackend.api.pagination import WrappedListPagination, wrapped_list_schema
 from alpacabackend.api.responses import wrapped, wrapped_schema
-from prop_firm.payouts import selectors, services
+from prop_firm.payouts import connect, selectors, services
 from prop_firm.payouts.api import serializers as s
 from prop_firm.selectors import account_of_user
 
@@ -41,11 +43,16 @@ class PayoutEligibilityView(APIView):
 
     @extend_schema(
         operation_id="prop_firm_accounts_payout_eligibility",
+        parameters=[s.EligibilityQuery],
         responses=wrapped_schema("PayoutEligibilityResponse", s.EligibilityOutput()),
     )
     def get(self, request, account_id: int):
+        query = s.EligibilityQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         account = account_of_user(user=request.user, account_id=account_id)
-        eligibility = selectors.payout_eligibility(account=account)
+        eligibility = selectors.payout_eligibility(
+            account=account, payment_method=query.validated_data.get("payment_method")
+        )
         msg = (
             "The account is eligible for a payout."
             if eligibility.eligible
@@ -116,3 +123,81 @@ class PayoutCancelView(APIView):
             s.PayoutOutput(payout).data,
             f"Payout cancelled: ${payout.amount} credited back to the account.",
         )
+
+
+def _connect_status_data(record) -> dict:
+    if record is None:
+        return {
+            "connected": False,
+            "stripe_account_id": None,
+            "gateway": None,
+            "payouts_enabled": False,
+            "charges_enabled": False,
+            "details_submitted": False,
+            "requirements": {"currently_due": [], "disabled_reason": ""},
+            "synced_at": None,
+        }
+    return {
+        "connected": True,
+        "stripe_account_id": record.stripe_account_id,
+        "gateway": record.gateway,
+        "payouts_enabled": record.payouts_enabled,
+        "charges_enabled": record.charges_enabled,
+        "details_submitted": record.details_submitted,
+        "requirements": {
+            "currently_due": list(record.requirements_currently_due or []),
+            "disabled_reason": record.disabled_reason,
+        },
+        "synced_at": record.synced_at,
+    }
+
+
+class ConnectOnboardView(APIView):
+    """Stripe Connect (Express) onboarding: the trader's account is created once; each call
+    returns a fresh onboarding link (Stripe's links are single-use and expire)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="prop_firm_payouts_connect_onboard",
+        request=s.ConnectOnboardInput,
+        responses=wrapped_schema("ConnectOnboardResponse", s.ConnectOnboardOutput()),
+    )
+    def post(self, request):
+        data = s.ConnectOnboardInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record, link = connect.connect_onboard(
+            user=request.user,
+            refresh_url=data.validated_data.get("refresh_url", ""),
+            return_url=data.validated_data.get("return_url", ""),
+            base_url=request.build_absolute_uri("/"),
+        )
+        out = {
+            "url": link.url,
+            "expires_at": (
+                datetime.fromtimestamp(link.expires_at, tz=UTC) if link.expires_at else None
+            ),
+            "account": _connect_status_data(record),
+        }
+        return wrapped(
+            s.ConnectOnboardOutput(out).data,
+            "Follow the link to set up the account your Stripe payouts go to.",
+        )
+
+
+class ConnectStatusView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="prop_firm_payouts_connect_status",
+        responses=wrapped_schema("ConnectStatusResponse", s.ConnectStatusOutput()),
+    )
+    def get(self, request):
+        record = connect.connect_status(user=request.user)
+        if record is None:
+            msg = "No payout account yet: start Stripe onboarding."
+        elif record.payouts_enabled:
+            msg = "Stripe payouts are enabled on your account."
+        else:
+            msg = "Stripe has not enabled payouts on your account yet: finish onboarding."
+        return wrapped(s.ConnectStatusOutput(_connect_status_data(record)).data, msg)
