@@ -66,6 +66,8 @@ class AdminUserOutput(serializers.ModelSerializer):
             "is_verified",
             "is_active",
             "stripe_account_id",
+            "auth_provider",
+            "email_verified",
             "account_count",
             "accounts_count",
             "total_balance",

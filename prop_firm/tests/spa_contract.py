@@ -36,10 +36,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ISSUE_15 = (
-    "issue 15 (Google sign-in, auth_provider) is not merged: "
-    "POST /api/account/social/google/ does not exist yet"
-)
 COSMETIC = "COSMETIC in SPA-CONTRACT.md: issue 10 does not require it"
 
 
@@ -56,7 +52,7 @@ class Row:
     verdict: str = "ok"  # what the backend answered at commit 1080530
     body: dict | None = None  # the SPA's exact body (JSON)
     fresh: str | None = None  # maker in spa_world.FRESH building this row's own objects
-    needs: str | None = None  # "issue15": skipped while that issue's route is missing
+    needs: str | None = None  # "google": runs with Google sign-in configured and stubbed
     skip: str | None = None  # a reason to skip (COSMETIC rows issue 10 does not cover)
     headers: dict = field(default_factory=dict)
     label: str = ""  # tells apart two rows of one endpoint and field (another body)
@@ -106,12 +102,11 @@ rows("1", "POST", "/account/refresh_token/", "anon", "top", "access", "str!",
      "baseApi.ts:39-41,49-55", body={"refresh": "{alice_refresh}"})
 rows("1", "POST", "/account/refresh_token/", "anon", "top", "refresh", "str?",
      "baseApi.ts:49-55", body={"refresh": "{alice_refresh}"})
-# Once issue 15's route exists these rows run: they then need that issue's test setup
-# (GOOGLE_OAUTH_CLIENT_ID, a token signed by a local key, Google's certificates stubbed)
-# in place of the placeholder token.
+# With GOOGLE_OAUTH_CLIENT_ID set, a token signed by a local key and Google's certificates
+# stubbed (account.testing).
 rows("1", "POST", "/account/social/google/", "anon", "token", "access,refresh", "str!",
      "userAuthService.ts:49, Login.tsx:80, Registration.tsx:87", "WRONG",
-     body={"token": "{google_id_token}"}, needs="issue15")
+     body={"token": "{google_id_token}"}, needs="google")
 rows("1", "GET", "/account/profile/", "trader", "top", "is_admin", "bool",
      "App.tsx:77,210, Login.tsx:118")
 rows("1", "GET", "/account/profile/", "trader", "top", "id", "num",
@@ -119,7 +114,7 @@ rows("1", "GET", "/account/profile/", "trader", "top", "id", "num",
 rows("1", "GET", "/account/profile/", "trader", "top", "email,name,avatar", "str",
      "profile/index.tsx:52-76, Navbar.tsx:210-255")
 rows("1", "GET", "/account/profile/", "trader", "top", "auth_provider", "str",
-     "Navbar.tsx:268,387", "COSMETIC", needs="issue15")
+     "Navbar.tsx:268,387", "COSMETIC")
 rows("1", "GET", "/account/profile/", "anon", "top", "detail", "4xx", "App.tsx:159-167")
 rows("1", "OPTIONS", "/account/login/", "anon", "top", "", "cors",
      "landing/bootstrapLanding.ts:14",
@@ -393,7 +388,7 @@ rows("6.2", "GET", USERS, "staff", "results[]", "total_balance", "num|str",
 rows("6.2", "GET", USERS, "staff", "results[]", "created_at", "date", "AdminUsers.tsx:264,359",
      "WRONG")
 rows("6.2", "GET", USERS, "staff", "results[]", "auth_provider", "str", "AdminUsers.tsx:251,347",
-     "COSMETIC", skip=f"{COSMETIC}; the field comes with issue 15 (auth_provider)")
+     "COSMETIC")
 rows("6.2", "GET", "/prop-firm/admin/users/?page=1&search=alice", "staff", "results[]",
      "accounts_count", "num", "AdminUsers.tsx:56-59 (search)", "WRONG")
 mutation("6.2", "PATCH", "/prop-firm/admin/users/{bob}/", "staff", "AdminUsers.tsx:87-91",

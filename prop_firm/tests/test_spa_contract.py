@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import pytest
+import responses
 from django.db import transaction
 from django.test import override_settings
-from django.urls import Resolver404, resolve
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from prop_firm.tests.spa_contract import ISSUE_15, ROWS, Row
+from account import testing as google
+from prop_firm.tests.spa_contract import ROWS, Row
 from prop_firm.tests.spa_world import FRESH, MARKET_SETTINGS, World, put_quotes
 
 API = "/api"
-GOOGLE_SIGN_IN = "/api/account/social/google/"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -192,28 +193,30 @@ def _check_field(row: Row, world: World, body) -> None:
             )
 
 
-def _skip_reason(row: Row) -> str | None:
-    if row.skip:
-        return row.skip
-    if row.needs == "issue15":
-        try:
-            resolve(GOOGLE_SIGN_IN)
-        except Resolver404:
-            return ISSUE_15
-    return None
+@contextmanager
+def _google_configured(settings):
+    """Google sign-in configured, Google's certificates served by `responses`."""
+    settings.GOOGLE_OAUTH_CLIENT_ID = [google.CLIENT_ID]
+    with responses.RequestsMock() as stub:
+        stub.get(google.CERTS_URL, json={google.KEY_ID: google.CERTIFICATE_PEM})
+        yield
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
-def test_the_spa_reads_what_it_needs(row: Row, world: World):
-    reason = _skip_reason(row)
-    if reason:
-        pytest.skip(reason)
+def test_the_spa_reads_what_it_needs(row: Row, world: World, settings):
+    if row.skip:
+        pytest.skip(row.skip)
     ids = {**world.ids, "alice_refresh": str(RefreshToken.for_user(world.alice))}
     if row.fresh:
         ids.update(FRESH[row.fresh](world))
 
-    response = _send(row, world, ids)
+    if row.needs == "google":
+        ids["google_id_token"] = google.id_token()
+        with _google_configured(settings):
+            response = _send(row, world, ids)
+    else:
+        response = _send(row, world, ids)
 
     status = response.status_code
     text = response.content[:400]

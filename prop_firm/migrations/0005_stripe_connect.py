@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prop_firm', '0003_payments_and_payouts'),
+        ('prop_firm', '0004_manual_payouts_processing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
