@@ -11,15 +11,18 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from alpacabackend.api.errors import NotFound
 from alpacabackend.money import to_cents
 from core.models import Asset
 from core.quotes import quotes_get
 from paper_trading.models import Direction, LedgerEntry, LedgerKind, Trade, TradeStatus
 from paper_trading.selectors import account_positions
+from paper_trading.services import fills
 from prop_firm.alpaca_api import shapes
 from prop_firm.models import AccountStatus, PropFirmAccount
-from prop_firm.selectors import account_equity_curve
+from prop_firm.selectors import account_detail, account_equity_curve
 from prop_firm.services.rule_engine import account_evaluate, account_quotes_refresh
 from prop_firm.services.stages import account_rules
 
@@ -40,10 +43,7 @@ def account_answer(*, account: PropFirmAccount) -> dict:
     prices = quotes_get(sorted(snapshot.symbols)) if snapshot.symbols else {}
     long_value = short_value = _ZERO
     for position in state.positions:
-        quote = prices.get(position.symbol)
-        price = (
-            (quote.bid if position.direction == Direction.LONG else quote.ask) if quote else None
-        )
+        price = fills.liquidation_price(position.direction, prices.get(position.symbol))
         value = position.quantity * (price or position.entry_price)
         if position.direction == Direction.LONG:
             long_value += value
@@ -135,6 +135,69 @@ def portfolio_history(
         "timeframe": timeframe,
         "cashflow": {},
     }
+
+
+def prop_rules(*, account: PropFirmAccount) -> dict:
+    """GET /v2/prop/rules (our own shape, docs/alpaca.md): the account detail's floors, room,
+    objectives and next reset, as a bot needs them."""
+    detail = account_detail(account=account)
+    target = next((o for o in detail["objectives"] if o["rule"] == "PROFIT_TARGET"), None)
+    tradable = account.status == AccountStatus.ACTIVE and detail["can_trade"]
+    return {
+        "account_number": account.account_number,
+        "status": account.status,
+        "stage": account.stage,
+        "phase": account.phase,
+        "can_trade": tradable,
+        "trading_blocked": not tradable,
+        "starting_balance": shapes.money(account.starting_balance),
+        "balance": shapes.money(account.current_balance),
+        "equity": shapes.money(detail["equity"]),
+        "daily_loss_floor": shapes.money(detail["daily_loss_floor"]),
+        "daily_loss_room": shapes.money(detail["daily_loss_room"]),
+        "max_loss_floor": shapes.money(detail["max_loss_floor"]),
+        "max_loss_room": shapes.money(detail["max_loss_room"]),
+        "profit_target": target["target"] if target else None,
+        "profit_progress": target["current"] if target else None,
+        "profit_target_met": target["met"] if target else None,
+        "objectives": detail["objectives"],
+        "next_reset_at": shapes.iso(detail["next_reset_at"]),
+        "prices_stale": detail["prices_stale"],
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Assets
+# --------------------------------------------------------------------------------------
+
+
+def asset_list(
+    *, status: str | None = None, asset_class: str | None = None, exchange: str | None = None
+) -> QuerySet[Asset]:
+    assets = Asset.objects.order_by("symbol", "id")
+    if status:
+        assets = assets.filter(status=status.lower())
+    if asset_class:
+        assets = assets.filter(asset_class=asset_class.lower())
+    if exchange:
+        assets = assets.filter(exchange__iexact=exchange)
+    return assets
+
+
+def asset_get(*, symbol_or_asset_id: str) -> Asset:
+    """By symbol (BTCUSD finds BTC/USD, as Alpaca names crypto pairs) or by our asset id."""
+    wanted = symbol_or_asset_id.strip().upper()[:64]
+    candidates = {wanted}
+    if len(wanted) > 3 and "/" not in wanted:
+        candidates.add(f"{wanted[:-3]}/{wanted[-3:]}")
+    for asset in Asset.objects.filter(symbol__in=candidates).order_by("status", "asset_class"):
+        return asset
+    for asset in Asset.objects.filter(provider_id__iexact=wanted):
+        return asset
+    for asset in Asset.objects.order_by("id"):
+        if str(shapes.asset_uuid(asset)).upper() == wanted:
+            return asset
+    raise NotFound("asset not found", code="ASSET_NOT_FOUND")
 
 
 # --------------------------------------------------------------------------------------
@@ -257,11 +320,6 @@ def order_by_client_order_id(*, account: PropFirmAccount, client_order_id: str) 
     raise _not_found()
 
 
-def order_answer(*, account: PropFirmAccount, client_order_id: str) -> dict:
-    """The order placed under this client_order_id, as it stands now."""
-    return order_by_client_order_id(account=account, client_order_id=client_order_id)
-
-
 # --------------------------------------------------------------------------------------
 # Positions
 # --------------------------------------------------------------------------------------
@@ -377,23 +435,22 @@ def activity_list(
     account_id = str(shapes.account_uuid(account))
     items: list[tuple[datetime, str, dict]] = []
 
-    def fill(trade: Trade, at, price, side, order_id) -> None:
-        ref = f"{trade.uuid}:{'entry' if side == shapes.side_of(trade.direction) else 'exit'}"
+    def fill(*, trade: Trade, quantity, at, price, side: str, order_id, leg: str) -> None:
         items.append(
             (
                 at,
-                ref,
+                f"{trade.uuid}:{leg}",
                 {
                     "activity_type": "FILL",
                     "transaction_time": shapes.iso(at),
                     "type": "fill",
                     "price": shapes.number(price),
-                    "qty": shapes.number(trade.quantity),
+                    "qty": shapes.number(quantity),
                     "side": side,
                     "symbol": trade.asset.symbol,
                     "leaves_qty": "0",
                     "order_id": str(order_id),
-                    "cum_qty": shapes.number(trade.quantity),
+                    "cum_qty": shapes.number(quantity),
                     "order_status": "filled",
                 },
             )
@@ -401,15 +458,15 @@ def activity_list(
 
     for trade in orders.trades:
         if trade.entry_at is not None and trade.split_from_id is None:
-            quantity = trade.quantity + orders.split_quantity.get(trade.pk, _ZERO)
-            entry = Trade(uuid=trade.uuid, asset=trade.asset, quantity=quantity)
-            entry.direction = trade.direction
+            # One entry fill per order: the pieces split off later were part of it.
             fill(
-                entry,
-                trade.entry_at,
-                trade.entry_price,
-                shapes.side_of(trade.direction),
-                trade.uuid,
+                trade=trade,
+                quantity=trade.quantity + orders.split_quantity.get(trade.pk, _ZERO),
+                at=trade.entry_at,
+                price=trade.entry_price,
+                side=shapes.side_of(trade.direction),
+                order_id=trade.uuid,
+                leg="entry",
             )
         if trade.status == TradeStatus.CLOSED and trade.exit_at is not None:
             coid = trade.closing_client_order_id
@@ -417,14 +474,16 @@ def activity_list(
                 order_id = by_coid[coid].uuid
             elif coid:
                 order_id = shapes.order_uuid(account.pk, coid)
-            else:
+            else:  # closed by the web app, a bracket or a liquidation: the trade's own order
                 order_id = root_uuid.get(trade.split_from_id or trade.pk, trade.uuid)
             fill(
-                trade,
-                trade.exit_at,
-                trade.exit_price,
-                shapes.opposite_side(trade.direction),
-                order_id,
+                trade=trade,
+                quantity=trade.quantity,
+                at=trade.exit_at,
+                price=trade.exit_price,
+                side=shapes.opposite_side(trade.direction),
+                order_id=order_id,
+                leg="exit",
             )
 
     for entry in (

@@ -172,7 +172,7 @@ def order_submit(*, account: PropFirmAccount, request: OrderRequest, user=None) 
         trade_services.trade_cancel(
             trade=resting, notes=f"{request.time_in_force} order not filled at once", user=user
         )
-    return selectors.order_answer(account=account, client_order_id=client_order_id)
+    return selectors.order_by_client_order_id(account=account, client_order_id=client_order_id)
 
 
 def _order_row(account: PropFirmAccount, order_id: str):

@@ -6,8 +6,9 @@ Alpaca API is built here, so the contract with the SDK lives in one module.
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from alpacabackend.money import to_cents
 from paper_trading.models import Direction, Trade, TradeStatus
@@ -31,6 +32,7 @@ ACCOUNT_STATUS = {
     "FAILED": "DISABLED",
     "CLOSED": "ACCOUNT_CLOSED",
 }
+NEW_YORK = ZoneInfo("America/New_York")
 EXCHANGES = {"AMEX", "ARCA", "BATS", "NYSE", "NASDAQ", "NYSEARCA", "OTC", "CRYPTO"}
 
 
@@ -241,3 +243,30 @@ def closing_order_shape(*, account_id: int, client_order_id: str, closes) -> dic
         status="filled",
     )
     return shape
+
+
+def clock_shape(clock) -> dict:
+    return {
+        "timestamp": iso(clock.timestamp),
+        "is_open": clock.is_open,
+        "next_open": iso(clock.next_open),
+        "next_close": iso(clock.next_close),
+    }
+
+
+def session_shape(session) -> dict:
+    """Alpaca's calendar day: open and close as New York wall times of that date. A session
+    that does not fit in the day (the simulated market open around the clock) is 00:00-23:59."""
+    opens, closes = session.open.astimezone(NEW_YORK), session.close.astimezone(NEW_YORK)
+    if opens.date() != session.date or closes.date() != session.date:
+        hours = ("00:00", "23:59")
+    else:
+        hours = (f"{opens:%H:%M}", f"{closes:%H:%M}")
+    return {
+        "date": session.date.isoformat(),
+        "open": hours[0],
+        "close": hours[1],
+        "session_open": "0400",
+        "session_close": "2000",
+        "settlement_date": (session.date + timedelta(days=1)).isoformat(),
+    }

@@ -172,8 +172,10 @@ def test_activities_list_the_fills_and_the_deposit(bot):
 
 def test_bars_reject_an_unknown_timeframe_and_page_over_symbols(bot, account):
     assert bot.get("/alpaca/v2/stocks/bars?symbols=AAPL&timeframe=1Week").status_code == 422
-    start = (timezone.now() - timedelta(hours=6)).isoformat().replace("+00:00", "Z")
-    query = f"symbols=MSFT,AAPL&timeframe=1Hour&start={start}"
+    # Completed bars only: the forming bar follows the quote, which moves between requests.
+    now = timezone.now()
+    start, end = ((now - timedelta(hours=h)).isoformat().replace("+00:00", "Z") for h in (8, 2))
+    query = f"symbols=MSFT,AAPL&timeframe=1Hour&start={start}&end={end}"
 
     first = bot.get(f"/alpaca/v2/stocks/bars?{query}&limit=4").json()
     every = bot.get(f"/alpaca/v2/stocks/bars?{query}").json()
@@ -186,7 +188,7 @@ def test_bars_reject_an_unknown_timeframe_and_page_over_symbols(bot, account):
     assert joined == every["bars"]["AAPL"]
     assert second["bars"]["MSFT"] == every["bars"]["MSFT"]
     assert second["next_page_token"] is None
-    one = bot.get(f"/alpaca/v2/stocks/AAPL/bars?timeframe=1Hour&start={start}").json()
+    one = bot.get(f"/alpaca/v2/stocks/AAPL/bars?timeframe=1Hour&start={start}&end={end}").json()
     assert (one["symbol"], one["bars"]) == ("AAPL", every["bars"]["AAPL"])
 
 

@@ -16,13 +16,10 @@ from rest_framework.views import APIView
 
 from alpacabackend.api.errors import InvalidInput
 from core.market import market_clock
-from core.models import Asset
 from core.providers import get_provider
-from core.selectors import asset_get_by_symbol
 from prop_firm.alpaca_api import market_data, selectors, services, shapes
 from prop_firm.alpaca_api.authentication import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey
 from prop_firm.alpaca_api.errors import alpaca_exception_handler
-from prop_firm.selectors import account_detail
 
 TAG = "Alpaca API"
 _NEW_YORK = ZoneInfo("America/New_York")
@@ -197,33 +194,7 @@ class PropRulesView(AlpacaView):
         "and the progress towards it, the status, and when the trading day resets.",
     )
     def get(self, request):
-        account = self.account
-        detail = account_detail(account=account)
-        target = next((o for o in detail["objectives"] if o["rule"] == "PROFIT_TARGET"), None)
-        tradable = account.status == "ACTIVE" and detail["can_trade"]
-        return Response(
-            {
-                "account_number": account.account_number,
-                "status": account.status,
-                "stage": account.stage,
-                "phase": account.phase,
-                "can_trade": tradable,
-                "trading_blocked": not tradable,
-                "starting_balance": shapes.money(account.starting_balance),
-                "balance": shapes.money(account.current_balance),
-                "equity": shapes.money(detail["equity"]),
-                "daily_loss_floor": shapes.money(detail["daily_loss_floor"]),
-                "daily_loss_room": shapes.money(detail["daily_loss_room"]),
-                "max_loss_floor": shapes.money(detail["max_loss_floor"]),
-                "max_loss_room": shapes.money(detail["max_loss_room"]),
-                "profit_target": target["target"] if target else None,
-                "profit_progress": target["current"] if target else None,
-                "profit_target_met": target["met"] if target else None,
-                "objectives": detail["objectives"],
-                "next_reset_at": shapes.iso(detail["next_reset_at"]),
-                "prices_stale": detail["prices_stale"],
-            }
-        )
+        return Response(selectors.prop_rules(account=self.account))
 
 
 # --------------------------------------------------------------------------------------
@@ -389,42 +360,24 @@ class AssetsView(AlpacaView):
     )
     def get(self, request):
         params = request.query_params
-        assets = Asset.objects.order_by("symbol", "id")
-        if params.get("status"):
-            assets = assets.filter(status=params["status"].lower())
-        if params.get("asset_class"):
-            assets = assets.filter(asset_class=params["asset_class"].lower())
-        if params.get("exchange"):
-            assets = assets.filter(exchange__iexact=params["exchange"])
+        assets = selectors.asset_list(
+            status=params.get("status"),
+            asset_class=params.get("asset_class"),
+            exchange=params.get("exchange"),
+        )
         return Response([shapes.asset_shape(a) for a in assets])
 
 
 class AssetDetailView(AlpacaView):
     @_doc("alpaca_assets_retrieve", "One asset by symbol (BTCUSD for BTC/USD) or id.")
     def get(self, request, symbol: str):
-        wanted = symbol.strip().upper()
-        for asset in Asset.objects.filter(symbol__iexact=wanted[:32]):
-            return Response(shapes.asset_shape(asset))
-        if len(wanted) > 3:
-            slashed = f"{wanted[:-3]}/{wanted[-3:]}"  # BTCUSD → BTC/USD
-            asset = Asset.objects.filter(symbol__iexact=slashed).first()
-            if asset is not None:
-                return Response(shapes.asset_shape(asset))
-        return Response(shapes.asset_shape(asset_get_by_symbol(symbol=wanted)))
+        return Response(shapes.asset_shape(selectors.asset_get(symbol_or_asset_id=symbol)))
 
 
 class ClockView(AlpacaView):
     @_doc("alpaca_clock", "The US equity market's clock.")
     def get(self, request):
-        clock = market_clock()
-        return Response(
-            {
-                "timestamp": shapes.iso(clock.timestamp),
-                "is_open": clock.is_open,
-                "next_open": shapes.iso(clock.next_open),
-                "next_close": shapes.iso(clock.next_close),
-            }
-        )
+        return Response(shapes.clock_shape(market_clock()))
 
 
 class CalendarView(AlpacaView):
@@ -439,25 +392,7 @@ class CalendarView(AlpacaView):
         if end < start:
             raise _invalid("end", "must not be before start")
         sessions = get_provider().get_calendar(start, end)
-        return Response([_session(s) for s in sessions])
-
-
-def _session(session) -> dict:
-    """Alpaca's calendar day: open and close as New York wall times of that date. A session
-    that does not fit in the day (the simulated market open around the clock) is 00:00-23:59."""
-    opens, closes = session.open.astimezone(_NEW_YORK), session.close.astimezone(_NEW_YORK)
-    if opens.date() != session.date or closes.date() != session.date:
-        hours = ("00:00", "23:59")
-    else:
-        hours = (f"{opens:%H:%M}", f"{closes:%H:%M}")
-    return {
-        "date": session.date.isoformat(),
-        "open": hours[0],
-        "close": hours[1],
-        "session_open": "0400",
-        "session_close": "2000",
-        "settlement_date": (session.date + timedelta(days=1)).isoformat(),
-    }
+        return Response([shapes.session_shape(s) for s in sessions])
 
 
 # --------------------------------------------------------------------------------------
