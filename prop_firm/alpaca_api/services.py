@@ -11,10 +11,12 @@ returns the same order and an order that only closed keeps its id after its row 
 
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from rest_framework import serializers
 
 from alpacabackend.api.errors import ApplicationError, InvalidInput, NotFound, StateConflict
-from alpacabackend.money import to_quantity
+from alpacabackend.money import PRICE_DIGITS, to_quantity
 from paper_trading.models import Direction, OrderType, PositionEffect, TimeInForce, TradeStatus
 from paper_trading.selectors import asset_for_order
 from paper_trading.services import trades as trade_services
@@ -63,15 +65,20 @@ class OrderRequest:
         return Direction.LONG if self.side == "buy" else Direction.SHORT
 
 
+# The web app's order fields: the same precision (6 decimals, 20 digits) for prices and
+# quantities, so nothing is rounded silently and nothing overflows a column.
+_NUMBER = serializers.DecimalField(**PRICE_DIGITS)
+
+
 def _decimal(value, field: str) -> Decimal | None:
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool | dict | list):
         raise _invalid(f"{field} must be a number", field)
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise _invalid(f"{field} must be a number", field) from None
+        number = _NUMBER.to_internal_value(value)
+    except serializers.ValidationError as error:
+        raise _invalid(f"{field}: {error.detail[0]}", field) from None
     if not number.is_finite():
         raise _invalid(f"{field} must be a number", field)
     return number
@@ -81,7 +88,8 @@ def order_request_parse(body) -> OrderRequest:
     """Alpaca's POST /v2/orders body → OrderRequest, or a 422 naming the field."""
     if not isinstance(body, dict):
         raise _invalid("the order must be a JSON object")
-    symbol = str(body.get("symbol") or "").strip()
+    symbol = body.get("symbol") or ""
+    symbol = symbol.strip() if isinstance(symbol, str) else ""
     if not symbol:
         raise _invalid("symbol is required", "symbol")
     if body.get("notional") not in (None, ""):
@@ -124,8 +132,10 @@ def order_request_parse(body) -> OrderRequest:
     if order_class == "simple" and (take_profit is not None or stop_loss is not None):
         raise _invalid("take_profit and stop_loss need order_class bracket or oto")
     client_order_id = body.get("client_order_id")
+    if client_order_id is not None and not isinstance(client_order_id, str):
+        raise _invalid("client_order_id must be a string", "client_order_id")
     if client_order_id is not None:
-        client_order_id = str(client_order_id).strip() or None
+        client_order_id = client_order_id.strip() or None
     if client_order_id is not None and len(client_order_id) > 64:
         raise _invalid("client_order_id must be at most 64 characters", "client_order_id")
     return OrderRequest(

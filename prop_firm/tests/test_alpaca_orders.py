@@ -142,6 +142,10 @@ def test_orders_out_of_the_firms_rules_are_403_and_invalid_ones_422(bot):
         {"time_in_force": "opg"},
         {"order_class": "bracket", "take_profit": {"limit_price": "120"}},
         {"extended_hours": True},
+        {"qty": "1e400"},
+        {"type": "limit", "limit_price": "1e-30"},
+        {"client_order_id": {"not": "a string"}},
+        {"symbol": ["AAPL"]},
     ]
     for fields in cases:
         answer = order(bot, **fields)

@@ -22,6 +22,7 @@ from prop_firm.alpaca_api.authentication import ApiKeyAuthentication, ApiKeyThro
 from prop_firm.alpaca_api.errors import alpaca_exception_handler
 
 TAG = "Alpaca API"
+MAX_CALENDAR_DAYS = 3700  # ten years of sessions per request
 _NEW_YORK = ZoneInfo("America/New_York")
 
 
@@ -391,6 +392,8 @@ class CalendarView(AlpacaView):
         end = _date(request.query_params, "end") or start + timedelta(days=365)
         if end < start:
             raise _invalid("end", "must not be before start")
+        if end - start > timedelta(days=MAX_CALENDAR_DAYS):
+            raise _invalid("end", f"at most {MAX_CALENDAR_DAYS} days per request")
         sessions = get_provider().get_calendar(start, end)
         return Response([shapes.session_shape(s) for s in sessions])
 
