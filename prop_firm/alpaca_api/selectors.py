@@ -10,8 +10,9 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from alpacabackend.api.errors import NotFound
 from alpacabackend.money import to_cents
@@ -206,12 +207,11 @@ def asset_get(*, symbol_or_asset_id: str) -> Asset:
 
 
 class _AccountOrders:
-    """The account's trades read once and grouped the way orders are rebuilt from them."""
+    """Trades of one account grouped the way orders are rebuilt from them: the pieces split
+    off each order (by later partial closes) and the trades each reducing order closed."""
 
-    def __init__(self, account: PropFirmAccount, trades=None):
+    def __init__(self, account: PropFirmAccount, trades):
         self.account = account
-        if trades is None:
-            trades = Trade.objects.filter(account=account).select_related("asset").order_by("id")
         self.trades = list(trades)
         self.split_quantity: dict[int, Decimal] = defaultdict(lambda: _ZERO)
         self.closes: dict[str, list[Trade]] = defaultdict(list)
@@ -223,6 +223,20 @@ class _AccountOrders:
         self.rows = [t for t in self.trades if t.split_from_id is None]
         with_row = {t.client_order_id for t in self.rows if t.client_order_id}
         self.closing_only = [coid for coid in self.closes if coid not in with_row]
+
+    @classmethod
+    def load(cls, account: PropFirmAccount) -> "_AccountOrders":
+        trades = Trade.objects.filter(account=account).select_related("asset").order_by("id")
+        return cls(account, trades)
+
+    @classmethod
+    def around(cls, account: PropFirmAccount, row: Trade) -> "_AccountOrders":
+        """Just what one order row needs: itself, its split pieces, the trades it closed."""
+        related = Q(split_from=row)
+        if row.client_order_id:
+            related |= Q(closing_client_order_id=row.client_order_id)
+        others = Trade.objects.filter(related, account=account).select_related("asset")
+        return cls(account, [row, *others])
 
     def shape(self, trade: Trade) -> dict:
         closes = self.closes.get(trade.client_order_id, []) if trade.client_order_id else []
@@ -237,10 +251,26 @@ class _AccountOrders:
             closes=self.closes[client_order_id],
         )
 
-    def all(self) -> list[dict]:
-        return [self.shape(t) for t in self.rows] + [
-            self.closing_shape(coid) for coid in self.closing_only
-        ]
+    def summaries(self):
+        """(submitted_at, status, symbol, side, build) per order: enough to filter and sort
+        before the few answered are shaped."""
+        for trade in self.rows:
+            yield (
+                trade.created_at,
+                shapes.ORDER_STATUS[trade.status],
+                trade.asset.symbol,
+                shapes.side_of(trade.direction),
+                lambda trade=trade: self.shape(trade),
+            )
+        for coid in self.closing_only:
+            closes = self.closes[coid]
+            yield (
+                min(t.exit_at for t in closes),
+                "filled",
+                closes[0].asset.symbol,
+                shapes.opposite_side(closes[0].direction),
+                lambda coid=coid: self.closing_shape(coid),
+            )
 
 
 def order_list(
@@ -255,26 +285,26 @@ def order_list(
     side: str | None = None,
 ) -> list[dict]:
     """GET /v2/orders: Alpaca's filters (status open|closed|all, submitted after/until,
-    symbols, side), newest first unless direction=asc, at most `limit`. One query."""
-    orders = _AccountOrders(account).all()
-    wanted = {s.upper() for s in symbols or []}
-
-    def keep(order: dict) -> bool:
-        is_open = order["status"] in shapes.OPEN_ORDER_STATUSES
+    symbols, side), newest first unless direction=asc, at most `limit`. One query: open
+    orders are the resting rows only; closed ones need every trade (orders that only closed
+    positions are rebuilt from the trades they closed)."""
+    trades = Trade.objects.filter(account=account).select_related("asset").order_by("id")
+    if status == "open":
+        trades = trades.filter(status=TradeStatus.PENDING, split_from__isnull=True)
+    orders = _AccountOrders(account, trades)
+    wanted = {s.strip().upper() for s in symbols or []}
+    chosen = []
+    for submitted, order_status, symbol, order_side, build in orders.summaries():
+        is_open = order_status in shapes.OPEN_ORDER_STATUSES
         if (status == "open" and not is_open) or (status == "closed" and is_open):
-            return False
-        submitted = datetime.fromisoformat(order["submitted_at"])
-        if after is not None and submitted <= after:
-            return False
-        if until is not None and submitted >= until:
-            return False
-        if wanted and order["symbol"].upper() not in wanted:
-            return False
-        return side is None or order["side"] == side
-
-    chosen = [o for o in orders if keep(o)]
-    chosen.sort(key=lambda o: (o["submitted_at"], o["id"]), reverse=direction != "asc")
-    return chosen[:limit]
+            continue
+        if (after is not None and submitted <= after) or (until is not None and submitted >= until):
+            continue
+        if (wanted and symbol.upper() not in wanted) or (side and order_side != side):
+            continue
+        chosen.append((submitted, build))
+    chosen.sort(key=lambda item: item[0], reverse=direction != "asc")
+    return [build() for _, build in chosen[:limit]]
 
 
 def order_row(*, account: PropFirmAccount, order_id: str) -> Trade | None:
@@ -296,25 +326,38 @@ def _not_found() -> NotFound:
 
 
 def order_get(*, account: PropFirmAccount, order_id: str) -> dict:
+    """One order by id: its row (an indexed lookup), else an order that only closed
+    positions, whose id is derived from its client_order_id."""
     try:
-        wanted = str(uuid.UUID(str(order_id)))
+        wanted = uuid.UUID(str(order_id))
     except ValueError:
         raise _not_found() from None
-    orders = _AccountOrders(account)
-    for trade in orders.rows:
-        if str(trade.uuid) == wanted:
-            return orders.shape(trade)
-    for coid in orders.closing_only:
-        if str(shapes.order_uuid(account.pk, coid)) == wanted:
-            return orders.closing_shape(coid)
+    row = order_row(account=account, order_id=str(wanted))
+    if row is not None:
+        return _AccountOrders.around(account, row).shape(row)
+    closing_ids = (
+        Trade.objects.filter(account=account, closing_client_order_id__isnull=False)
+        .values_list("closing_client_order_id", flat=True)
+        .distinct()
+    )
+    for coid in closing_ids:
+        if shapes.order_uuid(account.pk, coid) == wanted:
+            return order_by_client_order_id(account=account, client_order_id=coid)
     raise _not_found()
 
 
 def order_by_client_order_id(*, account: PropFirmAccount, client_order_id: str) -> dict:
-    orders = _AccountOrders(account)
-    for trade in orders.rows:
-        if trade.client_order_id == client_order_id:
-            return orders.shape(trade)
+    row = (
+        Trade.objects.select_related("asset")
+        .filter(account=account, client_order_id=client_order_id, split_from__isnull=True)
+        .first()
+    )
+    if row is not None:
+        return _AccountOrders.around(account, row).shape(row)
+    closes = Trade.objects.filter(
+        account=account, closing_client_order_id=client_order_id
+    ).select_related("asset")
+    orders = _AccountOrders(account, closes)
     if client_order_id in orders.closing_only:
         return orders.closing_shape(client_order_id)
     raise _not_found()
@@ -429,37 +472,34 @@ def activity_list(
     """GET /v2/account/activities: every fill (entries and exits, from the trades the ledger
     entries explain) and every cash movement of the ledger other than realised P&L (which
     Alpaca shows through the fills)."""
-    orders = _AccountOrders(account)
+    orders = _AccountOrders.load(account)
     by_coid = {t.client_order_id: t for t in orders.rows if t.client_order_id}
     root_uuid = {t.pk: t.uuid for t in orders.rows}
     account_id = str(shapes.account_uuid(account))
-    items: list[tuple[datetime, str, dict]] = []
+    # (when, reference, activity type, how to build its body): filtered, sorted and paged
+    # first, so only the page answered is shaped.
+    items: list[tuple[datetime, str, str, object]] = []
 
-    def fill(*, trade: Trade, quantity, at, price, side: str, order_id, leg: str) -> None:
-        items.append(
-            (
-                at,
-                f"{trade.uuid}:{leg}",
-                {
-                    "activity_type": "FILL",
-                    "transaction_time": shapes.iso(at),
-                    "type": "fill",
-                    "price": shapes.number(price),
-                    "qty": shapes.number(quantity),
-                    "side": side,
-                    "symbol": trade.asset.symbol,
-                    "leaves_qty": "0",
-                    "order_id": str(order_id),
-                    "cum_qty": shapes.number(quantity),
-                    "order_status": "filled",
-                },
-            )
-        )
+    def fill(*, trade: Trade, quantity, at, price, side: str, order_id, leg: str) -> dict:
+        return {
+            "activity_type": "FILL",
+            "transaction_time": shapes.iso(at),
+            "type": "fill",
+            "price": shapes.number(price),
+            "qty": shapes.number(quantity),
+            "side": side,
+            "symbol": trade.asset.symbol,
+            "leaves_qty": "0",
+            "order_id": str(order_id),
+            "cum_qty": shapes.number(quantity),
+            "order_status": "filled",
+        }
 
     for trade in orders.trades:
         if trade.entry_at is not None and trade.split_from_id is None:
             # One entry fill per order: the pieces split off later were part of it.
-            fill(
+            build = partial(
+                fill,
                 trade=trade,
                 quantity=trade.quantity + orders.split_quantity.get(trade.pk, _ZERO),
                 at=trade.entry_at,
@@ -468,6 +508,7 @@ def activity_list(
                 order_id=trade.uuid,
                 leg="entry",
             )
+            items.append((trade.entry_at, f"{trade.uuid}:entry", "FILL", build))
         if trade.status == TradeStatus.CLOSED and trade.exit_at is not None:
             coid = trade.closing_client_order_id
             if coid and coid in by_coid:
@@ -476,7 +517,8 @@ def activity_list(
                 order_id = shapes.order_uuid(account.pk, coid)
             else:  # closed by the web app, a bracket or a liquidation: the trade's own order
                 order_id = root_uuid.get(trade.split_from_id or trade.pk, trade.uuid)
-            fill(
+            build = partial(
+                fill,
                 trade=trade,
                 quantity=trade.quantity,
                 at=trade.exit_at,
@@ -485,45 +527,44 @@ def activity_list(
                 order_id=order_id,
                 leg="exit",
             )
+            items.append((trade.exit_at, f"{trade.uuid}:exit", "FILL", build))
 
-    for entry in (
+    def cash(entry: LedgerEntry, kind: str) -> dict:
+        return {
+            "activity_type": kind,
+            "date": entry.created_at.date().isoformat(),
+            "net_amount": shapes.money(entry.amount),
+            "description": entry.memo or entry.get_kind_display(),
+            "status": "executed",
+            "symbol": None,
+            "qty": None,
+            "price": None,
+            "per_share_amount": None,
+        }
+
+    ledger = (
         LedgerEntry.objects.filter(account=account)
         .exclude(kind=LedgerKind.REALIZED_PNL)
         .order_by("id")
-    ):
+    )
+    for entry in ledger:
         kind = _NON_TRADE.get(entry.kind, "JNLC")
-        items.append(
-            (
-                entry.created_at,
-                f"ledger:{entry.pk}",
-                {
-                    "activity_type": kind,
-                    "date": entry.created_at.date().isoformat(),
-                    "net_amount": shapes.money(entry.amount),
-                    "description": entry.memo or entry.get_kind_display(),
-                    "status": "executed",
-                    "symbol": None,
-                    "qty": None,
-                    "price": None,
-                    "per_share_amount": None,
-                },
-            )
-        )
+        items.append((entry.created_at, f"ledger:{entry.pk}", kind, partial(cash, entry, kind)))
 
     chosen = []
-    for at, ref, body in items:
-        if activity_types and body["activity_type"] not in activity_types:
+    for at, ref, kind, build in items:
+        if activity_types and kind not in activity_types:
             continue
-        if after is not None and at <= after:
+        if (after is not None and at <= after) or (until is not None and at >= until):
             continue
-        if until is not None and at >= until:
+        activity_id = f"{at.astimezone(UTC):%Y%m%d%H%M%S%f}::{ref}"
+        if page_token and (
+            activity_id <= page_token if direction == "asc" else activity_id >= page_token
+        ):
             continue
-        stamp = at.astimezone(UTC)
-        chosen.append({"id": f"{stamp:%Y%m%d%H%M%S%f}::{ref}", "account_id": account_id, **body})
-    chosen.sort(key=lambda a: a["id"], reverse=direction != "asc")
-    if page_token:
-        if direction == "asc":
-            chosen = [a for a in chosen if a["id"] > page_token]
-        else:
-            chosen = [a for a in chosen if a["id"] < page_token]
-    return chosen[:page_size]
+        chosen.append((activity_id, build))
+    chosen.sort(key=lambda item: item[0], reverse=direction != "asc")
+    return [
+        {"id": activity_id, "account_id": account_id, **build()}
+        for activity_id, build in chosen[:page_size]
+    ]
