@@ -30,7 +30,7 @@ data = StockHistoricalDataClient(KEY, SECRET, url_override=URL)
 
 account = trading.get_account()
 print(
-    f"account {account.account_number} {account.status}: equity {account.equity}, "
+    f"account {account.account_number} {account.status.value}: equity {account.equity}, "
     f"buying power {account.buying_power}, trading blocked: {account.trading_blocked}"
 )
 
