@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _ledger_equals_balance(request):
+def _ledger_equals_balance(transactional_db):
     """After every test: each account's balance is the sum of its ledger entries."""
     yield
     from paper_trading.management.commands.check_ledger import accounts_out_of_balance
