@@ -240,6 +240,8 @@ REST_FRAMEWORK = {
         "checkout": env("THROTTLE_CHECKOUT_RATE", "20/hour"),
     },
 }
+# Requests per API key on the Alpaca-compatible API (/alpaca/): Alpaca's own limit.
+ALPACA_API_RATE = env("THROTTLE_ALPACA_KEY_RATE", "200/min")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Prop trading firm API",

@@ -20,6 +20,9 @@ urlpatterns = [
     path("api/prop-firm/", include("prop_firm.payouts.urls")),
     path("api/prop-firm/", include("prop_firm.admin_api.urls")),
     path("api/prop-firm/", include("prop_firm.urls")),
+    path("api/prop-firm/", include("prop_firm.alpaca_api.urls")),
+    # The Alpaca-compatible API: an unmodified alpaca-py bot trades a prop account.
+    path("alpaca/", include("prop_firm.alpaca_api.api.urls")),
     # The local payment gateway's own checkout page (embedded default, no Stripe needed).
     path("payments/local/", include("prop_firm.payments.local_urls")),
 ]

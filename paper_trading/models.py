@@ -1,5 +1,6 @@
 """Trades (ticket style: an order that becomes a position) and the money ledger."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -55,6 +56,12 @@ class CloseReason(models.TextChoices):
 
 
 class Trade(models.Model):
+    uuid = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="The order's id in the Alpaca-compatible API (Alpaca's ids are UUIDs).",
+    )
     account = models.ForeignKey(
         "prop_firm.PropFirmAccount", on_delete=models.PROTECT, related_name="trades"
     )

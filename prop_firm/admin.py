@@ -26,6 +26,7 @@ from prop_firm.admin_api.services import account_note_add, account_notes_update
 from prop_firm.admin_site import forms as action_forms
 from prop_firm.admin_site.actions import APPLY, run_each, run_with_form
 from prop_firm.admin_site.views import dashboard_install
+from prop_firm.alpaca_api import admin as _alpaca_api_admin  # noqa: F401  (API keys)
 from prop_firm.models import (
     AccountActivity,
     AccountStage,

@@ -340,5 +340,6 @@ class EquitySnapshot(models.Model):
         return f"{self.account} {self.at:%Y-%m-%d %H:%M} {self.equity}"
 
 
+from prop_firm.alpaca_api.models import *  # noqa: E402, F403  (API keys of the Alpaca API)
 from prop_firm.payments.models import *  # noqa: E402, F403  (payments live in their own module)
 from prop_firm.payouts.models import *  # noqa: E402, F403  (payouts live in their own module)

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Q
@@ -465,6 +466,7 @@ def order_place(
     position_effect: str = PositionEffect.OPEN,
     user=None,
     now: datetime | None = None,
+    order_uuid: UUID | None = None,
 ) -> OrderResult:
     """Places an order: a market order fills at once, a limit/stop order fills at once when
     the quote already crosses it, otherwise it rests as PENDING.
@@ -473,6 +475,9 @@ def order_place(
     module's docstring). Brackets (`stop_loss`, `take_profit`) apply to what the order opens.
     A retry with the same `client_order_id` or `Idempotency-Key` returns the first result.
     Rejections (bad input, MARKET_CLOSED, NO_PRICE, the firm's check) write nothing.
+    `order_uuid` is the order's public id when the caller must know it in advance (the
+    Alpaca-compatible API derives it from the client_order_id, so an order that only closes,
+    whose row is then deleted, keeps answering under the same id).
     """
     now = now or timezone.now()
     config = fills.FillConfig.from_settings()
@@ -557,6 +562,8 @@ def order_place(
             client_order_id=client_order_id or None,
             idempotency_key=idempotency_key or None,
         )
+        if order_uuid is not None:
+            trade.uuid = order_uuid
         if time_in_force == TimeInForce.DAY and order_type != OrderType.MARKET:
             trade.expires_at = session_close(asset, now)
         if fill.price is None:
