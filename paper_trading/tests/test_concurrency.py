@@ -98,11 +98,14 @@ def test_fifty_threads_placing_and_closing_on_one_account(client_for, alice, acc
 
     resting.refresh_from_db()
     commissions = LedgerEntry.objects.filter(trade=resting, kind="COMMISSION").count()
-    if resting.status == "OPEN":
-        assert commissions == 1  # filled once, never twice
-        assert set(statuses["cancel"]) == {409}
+    # Five "Cancel"s race the fill: either one cancels the pending order (no commission),
+    # or the order filled once and one Cancel closed the open trade once (the web app's
+    # Cancel on an open trade); every other Cancel is a 409.
+    assert Counter(statuses["cancel"]) == {200: 1, 409: 4}
+    if resting.status == "CANCELLED":
+        assert commissions == 0
     else:
-        assert (resting.status, commissions) == ("CANCELLED", 0)
+        assert (resting.status, commissions) == ("CLOSED", 2)
 
     # No trade has more than one entry commission and one close posting.
     per_trade = (
