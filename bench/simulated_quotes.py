@@ -36,16 +36,6 @@ from core.providers.universe import listings  # noqa: E402
 NOW = datetime(2026, 11, 25, 15, 33, 7, tzinfo=UTC)  # Wednesday 10:33 New York
 
 
-def clear_caches() -> None:
-    for fn in (
-        simulated._close_block,
-        simulated._minute_path,
-        simulated._minute_volumes,
-        simulated._session_minute_bars,
-    ):
-        fn.cache_clear()
-
-
 def timed(fn, repeat: int) -> tuple[float, float]:
     samples = []
     for _ in range(repeat):
@@ -66,7 +56,7 @@ def main() -> None:
     provider = SimulatedProvider(market_hours="always", clock=lambda: NOW)
 
     def cold():
-        clear_caches()
+        simulated.caches_clear()
         provider.get_latest_quotes(symbols)
 
     cold_median, cold_min = timed(cold, max(args.repeat // 5, 3))
@@ -77,7 +67,7 @@ def main() -> None:
     far_market = SimulatedProvider(market_hours="always", clock=lambda: far)
 
     def far_quote():
-        clear_caches()
+        simulated.caches_clear()
         far_market.quote_at("MSFT", far)
 
     far_median, far_min = timed(far_quote, args.repeat)

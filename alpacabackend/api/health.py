@@ -126,7 +126,9 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        view = HEALTH_VIEWS.get(request.path_info)
+        path = request.path_info
+        # Probes are often configured without the trailing slash: no redirect for them.
+        view = HEALTH_VIEWS.get(path if path.endswith("/") else f"{path}/")
         if view is None or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
         response = view(request)

@@ -64,7 +64,9 @@ def test_health_is_ok_with_the_real_redis_broker(api_client, redis_url):
     assert response.json()["checks"]["broker"]["ok"] is True
 
 
-@pytest.mark.parametrize("path", ["/api/health/", "/api/health/ready/", "/api/health/live/"])
+@pytest.mark.parametrize(
+    "path", ["/api/health/", "/api/health/ready/", "/api/health/live/", "/api/health/live"]
+)
 def test_a_probe_sending_the_bare_ip_as_host_gets_its_status_not_a_400(client, caplog, path):
     with caplog.at_level(logging.WARNING):
         response = client.get(path, HTTP_HOST="10.0.3.17:8000")

@@ -140,3 +140,12 @@ def test_a_redis_broker_switches_celery_and_the_cache_to_redis():
     )
 
     assert out == "False django.core.cache.backends.redis.RedisCache"
+
+
+def test_celery_beat_keeps_its_schedule_in_the_checkout_whatever_the_directory():
+    from alpacabackend.celery import app
+
+    path = Path(app.conf.beat_schedule_filename)
+
+    assert path == BASE_DIR / "celerybeat-schedule"
+    assert "celerybeat-schedule*" in (BASE_DIR / ".gitignore").read_text().splitlines()

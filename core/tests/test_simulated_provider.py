@@ -21,16 +21,6 @@ def market(at=NOW, hours="always"):
     return SimulatedProvider(market_hours=hours, clock=lambda: at)
 
 
-def clear_caches():
-    for fn in (
-        simulated._close_block,
-        simulated._minute_path,
-        simulated._minute_volumes,
-        simulated._session_minute_bars,
-    ):
-        fn.cache_clear()
-
-
 def test_the_universe_has_real_equities_and_a_few_crypto_pairs():
     items = listings().values()
     equities = [i for i in items if i.asset_class == "us_equity"]
@@ -44,7 +34,7 @@ def test_the_universe_has_real_equities_and_a_few_crypto_pairs():
 
 def test_the_same_symbol_and_instant_give_the_same_quote_every_time():
     first = market().get_latest_quotes(["AAPL", "BTC/USD"])
-    clear_caches()
+    simulated.caches_clear()
     second = market().get_latest_quotes(["AAPL", "BTC/USD"])
     assert first == second
 
@@ -63,7 +53,7 @@ def test_prices_are_pinned_so_every_machine_sees_the_same_history():
 
 def test_any_instant_is_computed_directly_without_generating_history():
     far = datetime(2031, 6, 2, 14, 0, 30, tzinfo=UTC)
-    clear_caches()
+    simulated.caches_clear()
     quote = market(far).quote_at("MSFT", far)
     # Two blocks of closes, no walk from 1970. (How fast: bench/simulated_quotes.py.)
     assert simulated._close_block.cache_info().currsize <= 3
