@@ -6,7 +6,22 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
+
+
+def worker_redis_url(base_url: str, worker: str) -> str:
+    """Each pytest-xdist worker gets its own Redis database, counted up from the base URL's
+    (gw0 the base, gw1 the next, ...; wrapping within Redis's 16), so a test that flushes its
+    database (`cache.clear()` on a Redis cache) or runs a Celery worker on the default queue
+    never meets another worker's keys. PostgreSQL is isolated by pytest-django (one test
+    database per worker, `test_<name>_gw0`, ...)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(base_url)
+    base_db = int(parts.path.strip("/") or 0)
+    index = int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+    db = base_db + index % (16 - base_db) if base_db < 16 else base_db
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 @pytest.fixture(autouse=True)
@@ -19,18 +34,20 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture
-def redis_url():
-    """The real Redis for tests marked `redis`; on CI its absence is a failure, not a skip."""
+@pytest.fixture(scope="session")
+def redis_url(worker_id):
+    """This worker's database on the real Redis, for tests marked `redis`; on CI its absence
+    is a failure, not a skip."""
     import redis
 
+    url = worker_redis_url(TEST_REDIS_URL, worker_id)
     try:
-        redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
         if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {TEST_REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {TEST_REDIS_URL}")
-    return TEST_REDIS_URL
+            pytest.fail(f"Redis is not reachable at {url}")
+        pytest.skip(f"Redis is not reachable at {url}")
+    return url
 
 
 @pytest.fixture

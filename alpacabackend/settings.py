@@ -20,8 +20,10 @@ from core.schedule import BEAT_SCHEDULE as CORE_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Real environment variables win over the .env file.
-load_dotenv(BASE_DIR / ".env", override=False)
+# Real environment variables win over the .env file. `bin/run` and `bin/test` write a local
+# `.env` on first use; ENV_FILE names another file (`ENV_FILE=/dev/null` reads none, as the
+# test settings do, so a developer's `.env` never changes what the suite sees).
+load_dotenv(os.environ.get("ENV_FILE") or BASE_DIR / ".env", override=False)
 
 
 def env(name: str, default: str = "") -> str:
@@ -60,7 +62,8 @@ if not SECRET_KEY:
             "a secret key: set DJANGO_SECRET_KEY (50+ random characters) or DEBUG=True for "
             "local development."
         )
-    # Development only: a fixed key so sessions survive restarts of `runserver`.
+    # Development only (`bin/run` writes a generated key into `.env`; this covers DEBUG=True
+    # set by hand): a fixed key so sessions survive restarts of `runserver`.
     SECRET_KEY = "django-insecure-development-key-do-not-use-in-production-0123456789"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
@@ -92,6 +95,8 @@ MIDDLEWARE = [
     # Serves collectstatic's files (admin, Swagger UI) in production, compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Health probes are answered here, before CommonMiddleware validates the Host header.
+    "alpacabackend.api.health.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,6 +126,9 @@ WSGI_APPLICATION = "alpacabackend.wsgi.application"
 ASGI_APPLICATION = "alpacabackend.asgi.application"
 
 AUTH_USER_MODEL = "account.User"
+
+# `manage.py test [labels] [-k ...]` runs the pytest suite (the tests are pytest tests).
+TEST_RUNNER = "alpacabackend.test_runner.PytestTestRunner"
 
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL wins over the seed's DB_* variables; with neither, a SQLite file.
@@ -277,7 +285,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", CORS_ALLOWED_ORIGINS)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SECURE_REDIRECT_EXEMPT = [r"^api/health/"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
@@ -315,6 +323,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery beat` keeps its last-run times in this file (an absolute path, git-ignored), not in
+# whatever directory it was started from.
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "celerybeat-schedule")
+)
 # Each app adds its periodic tasks below; core's are plain data in core/schedule.py.
 CELERY_BEAT_SCHEDULE: dict = {**CORE_BEAT_SCHEDULE}
 

@@ -1,11 +1,15 @@
 """The test suite's settings: the one settings module, fed a fixed environment first.
 
-Tests run on the embedded defaults whatever the developer's shell or `.env` says; only
-DATABASE_URL passes through, so CI can run the same suite on PostgreSQL.
+Tests run on the embedded defaults whatever the developer's shell or `.env` says (the `.env`
+is not read); only DATABASE_URL from the shell passes through, so CI can run the same suite
+on PostgreSQL.
 """
 
 import os
 
+# A developer's `.env` (written by bin/run) is not read at all: the suite's configuration is
+# this file, whatever the checkout holds.
+os.environ["ENV_FILE"] = os.devnull
 os.environ["DJANGO_SECRET_KEY"] = "test-secret-key-not-for-production-" + "x" * 30
 for _name in (
     "CELERY_BROKER_URL",

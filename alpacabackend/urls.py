@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from alpacabackend.api.health import HealthView
+from alpacabackend.api.health import HealthView, LivenessView
 
 admin.site.site_header = "Prop firm control room"
 admin.site.site_title = "Prop firm admin"
@@ -10,7 +10,11 @@ admin.site.index_title = "Run the firm"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Requests to these paths are answered by HealthCheckMiddleware (any Host); the routes
+    # keep them in the schema and reversible.
     path("api/health/", HealthView.as_view(), name="health"),
+    path("api/health/live/", LivenessView.as_view(), name="health-live"),
+    path("api/health/ready/", HealthView.as_view(), name="health-ready"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/account/", include("account.urls")),

@@ -1,4 +1,15 @@
-"""`GET /api/health/`: database, cache and broker status with an overall 200 or 503."""
+"""Health checks for load balancers and orchestrators.
+
+- `GET /api/health/live/` (liveness): the process answers; no dependency is touched, so a
+  database outage never gets healthy app servers restarted.
+- `GET /api/health/ready/` (readiness): database, cache and broker, 200 when all are up and
+  503 (naming what is down) otherwise. `GET /api/health/` is the same report.
+
+Probes often send the server's bare IP as `Host`, which is not in ALLOWED_HOSTS: the
+middleware below answers these paths before anything validates the host, so a probe gets its
+status instead of a 400 and a DisallowedHost traceback in the log. The answers carry no
+host-dependent content (no redirects, no absolute URLs), so any Host is harmless here.
+"""
 
 import uuid
 
@@ -52,10 +63,13 @@ def health_report() -> tuple[bool, dict]:
 
 
 class HealthView(APIView):
+    """Readiness: `/api/health/` and `/api/health/ready/`."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="Readiness: database, cache and broker",
         responses={
             (200, "application/json"): inline_serializer(
                 "Health",
@@ -65,7 +79,7 @@ class HealthView(APIView):
                 "HealthDown",
                 {"status": serializers.CharField(), "checks": serializers.DictField()},
             ),
-        }
+        },
     )
     def get(self, request):
         healthy, checks = health_report()
@@ -75,3 +89,47 @@ class HealthView(APIView):
         message = f"A dependency is down: {down}."
         body = error_body(message, "SERVICE_UNAVAILABLE", status="unavailable", checks=checks)
         return Response(body, status=503)
+
+
+class LivenessView(APIView):
+    """Liveness: `/api/health/live/`."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Liveness: the process answers (no dependency checked)",
+        responses={
+            (200, "application/json"): inline_serializer(
+                "Liveness", {"status": serializers.CharField()}
+            )
+        },
+    )
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
+HEALTH_VIEWS = {
+    "/api/health/": HealthView.as_view(),
+    "/api/health/ready/": HealthView.as_view(),
+    "/api/health/live/": LivenessView.as_view(),
+}
+
+
+class HealthCheckMiddleware:
+    """Answers GET/HEAD on the health paths for any Host (see the module's docstring).
+
+    Placed before CommonMiddleware, the first to call `request.get_host()`; the security,
+    CORS and request-id middlewares around it still apply."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        # Probes are often configured without the trailing slash: no redirect for them.
+        view = HEALTH_VIEWS.get(path if path.endswith("/") else f"{path}/")
+        if view is None or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        response = view(request)
+        return response.render()

@@ -96,7 +96,7 @@ def test_an_oversized_body_is_a_413_not_a_500(api_client, settings):
 
 
 def test_a_disallowed_host_is_a_400_in_the_error_shape(client):
-    response = client.get("/api/health/", HTTP_HOST="evil.example.com")
+    response = client.get("/api/prop-firm/plans/", HTTP_HOST="evil.example.com")
 
     assert_error_shape(response, 400, "BAD_REQUEST")
 

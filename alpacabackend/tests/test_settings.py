@@ -17,8 +17,10 @@ PRODUCTION_ENV = {
 
 
 def manage(*args, env_overrides):
-    # A clean environment: the test process's own settings variables must not leak in.
+    # A clean environment: the test process's own settings variables must not leak in, nor
+    # the developer's `.env` (bin/run writes one with DEBUG=True and a key).
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
+    env["ENV_FILE"] = os.devnull
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -35,6 +37,28 @@ def test_server_refuses_to_start_without_a_secret_key_when_debug_is_off():
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_the_local_env_file_configures_every_command_and_real_variables_win(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=True\nDJANGO_SECRET_KEY=from-the-env-file-" + "k" * 40 + "\n")
+
+    from_file = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY[:18])",
+        env_overrides={"ENV_FILE": str(env_file)},
+    )
+    overridden = manage(
+        "check",
+        env_overrides={"ENV_FILE": str(env_file), "DEBUG": "False", "DJANGO_SECRET_KEY": ""},
+    )
+
+    assert from_file.returncode == 0, from_file.stderr
+    assert from_file.stdout.splitlines()[-1] == "True from-the-env-file-"
+    # An empty real variable still wins over the file: production refuses to start.
+    assert overridden.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in overridden.stderr
 
 
 def test_deployment_checklist_is_clean_with_production_variables():
@@ -116,3 +140,12 @@ def test_a_redis_broker_switches_celery_and_the_cache_to_redis():
     )
 
     assert out == "False django.core.cache.backends.redis.RedisCache"
+
+
+def test_celery_beat_keeps_its_schedule_in_the_checkout_whatever_the_directory():
+    from alpacabackend.celery import app
+
+    path = Path(app.conf.beat_schedule_filename)
+
+    assert path == BASE_DIR / "celerybeat-schedule"
+    assert "celerybeat-schedule*" in (BASE_DIR / ".gitignore").read_text().splitlines()

@@ -177,6 +177,12 @@ def _session_minute_bars(symbol: str, day: int, minutes: int, gap: bool) -> np.n
     return bars
 
 
+def caches_clear() -> None:
+    """Forgets every memoised path (a cold start, for the tests and the benchmark)."""
+    for memoised in (_close_block, _minute_path, _minute_volumes, _session_minute_bars):
+        memoised.cache_clear()
+
+
 # --- sessions ---------------------------------------------------------------------------------
 
 

@@ -4,7 +4,6 @@ agree with its quotes and with each other across timeframes."""
 import itertools
 import math
 import statistics
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,16 +21,6 @@ def market(at=NOW, hours="always"):
     return SimulatedProvider(market_hours=hours, clock=lambda: at)
 
 
-def clear_caches():
-    for fn in (
-        simulated._close_block,
-        simulated._minute_path,
-        simulated._minute_volumes,
-        simulated._session_minute_bars,
-    ):
-        fn.cache_clear()
-
-
 def test_the_universe_has_real_equities_and_a_few_crypto_pairs():
     items = listings().values()
     equities = [i for i in items if i.asset_class == "us_equity"]
@@ -45,7 +34,7 @@ def test_the_universe_has_real_equities_and_a_few_crypto_pairs():
 
 def test_the_same_symbol_and_instant_give_the_same_quote_every_time():
     first = market().get_latest_quotes(["AAPL", "BTC/USD"])
-    clear_caches()
+    simulated.caches_clear()
     second = market().get_latest_quotes(["AAPL", "BTC/USD"])
     assert first == second
 
@@ -64,11 +53,10 @@ def test_prices_are_pinned_so_every_machine_sees_the_same_history():
 
 def test_any_instant_is_computed_directly_without_generating_history():
     far = datetime(2031, 6, 2, 14, 0, 30, tzinfo=UTC)
-    clear_caches()
-    started = time.perf_counter()
+    simulated.caches_clear()
     quote = market(far).quote_at("MSFT", far)
-    assert time.perf_counter() - started < 0.05
-    assert simulated._close_block.cache_info().currsize <= 3  # two blocks, no walk from 1970
+    # Two blocks of closes, no walk from 1970. (How fast: bench/simulated_quotes.py.)
+    assert simulated._close_block.cache_info().currsize <= 3
     assert quote.last > 0
 
 
@@ -164,15 +152,6 @@ def test_bars_never_reach_into_the_future():
         end=NOW + timedelta(days=3),
     )
     assert bars[-1].timestamp == NOW.replace(second=0)
-
-
-def test_five_hundred_quotes_take_milliseconds():
-    symbols = [f"SYM{i}" for i in range(450)] + list(listings())[:50]
-    provider = market()
-    provider.get_latest_quotes(symbols)  # first sight of each session
-    started = time.perf_counter()
-    provider.get_latest_quotes(symbols)
-    assert time.perf_counter() - started < 0.25
 
 
 def test_the_always_market_is_open_on_a_sunday_night():
