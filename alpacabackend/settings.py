@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "alpacabackend.api.middleware.RequestIdMiddleware",
+    "alpacabackend.api.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collectstatic's files (admin, Swagger UI) in production, compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -201,7 +202,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "alpacabackend.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

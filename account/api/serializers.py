@@ -1,4 +1,6 @@
 from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from account.models import User
 
@@ -80,3 +82,16 @@ class ChangePasswordOutput(serializers.Serializer):
     msg = serializers.CharField()
     data = UserOutput()
     token = TokenPair()
+
+
+class TokenRefreshInput(TokenRefreshSerializer):
+    """simplejwt's refresh, with a deleted user's token refused (401) instead of the
+    `User.DoesNotExist` the stock serializer lets escape."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:
+            raise AuthenticationFailed(
+                "No active account found for the given token.", "no_active_account"
+            ) from None

@@ -61,6 +61,7 @@ class RefreshTokenView(TokenRefreshView):
     """Rotates the refresh token; the old one is blacklisted."""
 
     authentication_classes: list = []
+    serializer_class = s.TokenRefreshInput
 
 
 class LogoutView(APIView):

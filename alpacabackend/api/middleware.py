@@ -38,3 +38,25 @@ class RequestIdLogFilter(logging.Filter):
         request = getattr(record, "request", None)
         record.request_id = getattr(request, "request_id", None) or current_request_id()
         return True
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string answers 400 before any view runs:
+    PostgreSQL refuses it in every text it compares, which would be a 500 on lookups
+    (`?search=%00`, `/assets/symbol/A%00/`) instead of the client's error it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            from django.http import JsonResponse
+
+            from alpacabackend.api.errors import error_body
+
+            message = "The request's address may not contain NUL characters."
+            return JsonResponse(error_body(message, "BAD_REQUEST"), status=400)
+        return self.get_response(request)
