@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alpacabackend.api.fields import NormalisedChoiceField
+from alpacabackend.api.fields import AsciiDecimalField, AsciiIntegerField, NormalisedChoiceField
 from alpacabackend.money import PRICE_DIGITS
 from paper_trading.models import (
     Direction,
@@ -27,7 +27,7 @@ _CENT = Decimal("0.01")
 
 
 def _price_field(**kwargs):
-    return serializers.DecimalField(**_PRICE, required=False, allow_null=True, **kwargs)
+    return AsciiDecimalField(**_PRICE, required=False, allow_null=True, **kwargs)
 
 
 _IGNORED = "Ignored: fills and valuations use the server's quotes."
@@ -40,7 +40,7 @@ class TradePlaceInput(serializers.Serializer):
     to the open trades of that symbol closes them first (oldest first) and only the rest opens
     (buy → LONG, sell → SHORT)."""
 
-    account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    account_id = AsciiIntegerField(required=False, allow_null=True, min_value=1)
     asset = serializers.CharField(
         required=False, max_length=32, help_text="Asset id or symbol (or send `symbol`)."
     )
@@ -54,7 +54,7 @@ class TradePlaceInput(serializers.Serializer):
         "SHORT ones; the rest opens a position: buy a LONG, sell a SHORT. Send `direction` "
         "instead to always open a new trade.",
     )
-    quantity = serializers.DecimalField(**_PRICE)
+    quantity = AsciiDecimalField(**_PRICE)
     order_type = NormalisedChoiceField(choices=OrderType.choices, default=OrderType.MARKET)
     time_in_force = NormalisedChoiceField(choices=TimeInForce.choices, default=TimeInForce.GTC)
     limit_price = _price_field()
@@ -109,7 +109,7 @@ class TradeUpdateInput(serializers.Serializer):
 
 
 class TradeCloseInput(serializers.Serializer):
-    quantity = serializers.DecimalField(
+    quantity = AsciiDecimalField(
         **_PRICE, required=False, allow_null=True, help_text="Part to close; all when absent."
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -123,14 +123,14 @@ class TradeCancelInput(serializers.Serializer):
 
 
 class TradeListQuery(serializers.Serializer):
-    account_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
     status = NormalisedChoiceField(choices=TradeStatus.choices, required=False)
     asset = serializers.CharField(required=False, max_length=32, help_text="Asset id or symbol.")
     symbol = serializers.CharField(required=False, max_length=32)
 
 
 class AccountQuery(serializers.Serializer):
-    account_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
 
 
 def _fmt(value: Decimal | None, step: Decimal) -> str | None:

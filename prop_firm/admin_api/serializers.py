@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from alpacabackend.api.fields import AsciiIntegerField
 from core.api.serializers import AssetDetailSerializer, WatchListDetailSerializer
 from core.models import Asset, WatchList
 from paper_trading.models import TradeStatus
@@ -98,8 +99,8 @@ class AdminAccountDetailOutput(AccountDetailOutput):
 class AccountQuery(Search):
     status = serializers.ChoiceField(choices=AccountStatus.choices, required=False)
     stage = serializers.ChoiceField(choices=AccountStage.choices, required=False)
-    plan_id = serializers.IntegerField(required=False, min_value=1)
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    plan_id = AsciiIntegerField(required=False, min_value=1)
+    user_id = AsciiIntegerField(required=False, min_value=1)
 
 
 class AccountNotesInput(serializers.Serializer):
@@ -164,8 +165,8 @@ class AdminPayoutOutput(PayoutOutput):
 
 class PayoutQuery(Search):
     status = PayoutStatusField(required=False)
-    account_id = serializers.IntegerField(required=False, min_value=1)
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
+    user_id = AsciiIntegerField(required=False, min_value=1)
     payment_method = serializers.ChoiceField(choices=PayoutMethod.choices, required=False)
 
 
@@ -198,13 +199,13 @@ class AdminViolationOutput(ViolationOutput):
 
 class ViolationQuery(Search):
     violation_type = serializers.ChoiceField(choices=ViolationType.choices, required=False)
-    account_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
 
 
 class TradeQuery(Search):
     status = serializers.ChoiceField(choices=TradeStatus.choices, required=False)
-    account_id = serializers.IntegerField(required=False, min_value=1)
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
+    user_id = AsciiIntegerField(required=False, min_value=1)
     symbol = serializers.CharField(required=False, max_length=32)
 
 
@@ -287,7 +288,7 @@ class AdminWatchListRow(serializers.ModelSerializer):
 
 
 class WatchListQuery(Search):
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    user_id = AsciiIntegerField(required=False, min_value=1)
     is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
