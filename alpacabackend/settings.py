@@ -217,8 +217,14 @@ REST_FRAMEWORK = {
     # (per-IP throttles). 0 means REMOTE_ADDR, so a client cannot fake its address.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": {
+        # Login/register lockout (account/api/throttles.py): per IP, per email and IP pair,
+        # and a looser per-email ceiling that a known device is exempt from.
         "auth_ip": env("THROTTLE_AUTH_IP_RATE", "20/min"),
-        "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", "5/min"),
+        "auth_email_ip": env("THROTTLE_AUTH_EMAIL_IP_RATE", "5/min"),
+        "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", "30/min"),
+        # Market data per user: quotes, assets and the clock; candles (provider bars).
+        "market_data": env("THROTTLE_MARKET_DATA_RATE", "600/min"),
+        "candles": env("THROTTLE_CANDLES_RATE", "120/min"),
         # Each checkout opens a PENDING account: a trader cannot flood the firm's books.
         "checkout": env("THROTTLE_CHECKOUT_RATE", "20/hour"),
     },

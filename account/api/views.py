@@ -6,14 +6,14 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from account.api import serializers as s
-from account.api.throttles import AuthEmailThrottle, AuthIpThrottle
+from account.api.throttles import AUTH_THROTTLES, known_device_remember
 from account.services import users as user_services
 
 
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AuthIpThrottle, AuthEmailThrottle]
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(request=s.RegisterInput, responses={201: s.AuthOutput})
     def post(self, request):
@@ -37,7 +37,7 @@ class RegisterView(APIView):
 class LoginView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AuthIpThrottle, AuthEmailThrottle]
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(request=s.LoginInput, responses={200: s.AuthOutput})
     def post(self, request):
@@ -48,6 +48,7 @@ class LoginView(APIView):
             email=data.validated_data["email"],
             password=data.validated_data["password"],
         )
+        known_device_remember(request, user.email)
         return Response(
             {
                 "msg": "Login successful.",

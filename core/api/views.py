@@ -15,6 +15,7 @@ from rest_framework.viewsets import GenericViewSet
 from alpacabackend.api.errors import StateConflict
 from alpacabackend.api.pagination import StandardPagination
 from alpacabackend.api.responses import wrapped
+from alpacabackend.api.throttles import CandlesThrottle, MarketDataThrottle
 from core import selectors
 from core.api import serializers as s
 from core.api.filters import AssetFilter
@@ -57,6 +58,8 @@ ASSET_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 class AssetListView(generics.ListAPIView):
     """Assets, searchable and filterable; paginated."""
 
+    throttle_classes = [MarketDataThrottle]
+
     serializer_class = s.AssetSerializer
     filterset_class = AssetFilter
     queryset = Asset.objects.none()
@@ -68,6 +71,7 @@ class AssetListView(generics.ListAPIView):
 
 @extend_schema(tags=["market data"], parameters=[ASSET_ID])
 class AssetDetailView(generics.RetrieveAPIView):
+    throttle_classes = [MarketDataThrottle]
     serializer_class = s.AssetDetailSerializer
     queryset = Asset.objects.none()
 
@@ -77,6 +81,8 @@ class AssetDetailView(generics.RetrieveAPIView):
 
 @extend_schema(tags=["market data"], responses=s.AssetDetailSerializer)
 class AssetBySymbolView(APIView):
+    throttle_classes = [MarketDataThrottle]
+
     def get(self, request, symbol: str):
         assets_seed_if_empty()
         asset = selectors.asset_get_by_symbol(symbol=symbol)
@@ -85,6 +91,8 @@ class AssetBySymbolView(APIView):
 
 @extend_schema(tags=["market data"], responses=s.AssetStatsSerializer)
 class AssetStatsView(APIView):
+    throttle_classes = [MarketDataThrottle]
+
     def get(self, request):
         assets_seed_if_empty()
         return Response(s.AssetStatsSerializer(selectors.asset_stats()).data)
@@ -121,6 +129,8 @@ CANDLES_DESCRIPTION = (
 class AssetCandlesView(generics.ListAPIView):
     """Bars newest first, [start, end); see CANDLES_DESCRIPTION."""
 
+    throttle_classes = [MarketDataThrottle, CandlesThrottle]
+
     serializer_class = s.CandleSerializer
     pagination_class = CandlePagination
     filter_backends = []
@@ -153,6 +163,8 @@ class AssetCandlesView(generics.ListAPIView):
     responses=s.wrapped_serializer("WrappedQuote", s.QuoteSerializer()),
 )
 class AssetQuoteView(APIView):
+    throttle_classes = [MarketDataThrottle]
+
     def get(self, request, pk):
         asset = selectors.asset_get(asset_id=pk)
         quote = quote_latest(symbol=asset.symbol)
@@ -179,6 +191,8 @@ class AssetQuoteView(APIView):
     responses=s.wrapped_serializer("WrappedMarketClock", s.MarketClockSerializer()),
 )
 class MarketClockView(APIView):
+    throttle_classes = [MarketDataThrottle]
+
     def get(self, request):
         clock = market_clock()
         return wrapped(s.MarketClockSerializer(clock).data, "Market clock.")
