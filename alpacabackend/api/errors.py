@@ -65,6 +65,8 @@ class ServiceUnavailable(ApplicationError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "SERVICE_UNAVAILABLE"
     default_message = "A service we depend on is unavailable. Please try again shortly."
+    # Seconds a client should wait before retrying (the `Retry-After` header of every 503).
+    retry_after = 5
 
 
 def error_body(message: str, code: str, errors: dict | None = None, **extra) -> dict:
@@ -138,7 +140,10 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = error_body(exc.message, exc.code, exc.errors, **exc.extra)
-        return Response(body, status=exc.status_code)
+        headers = {}
+        if exc.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+            headers["Retry-After"] = str(getattr(exc, "retry_after", None) or 5)
+        return Response(body, status=exc.status_code, headers=headers)
 
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()
