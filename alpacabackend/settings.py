@@ -160,7 +160,8 @@ REDIS_URL = env("REDIS_URL") or (
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down degrades (a short in-process memo, throttles open), never a 500.
+            "BACKEND": "alpacabackend.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }

@@ -25,6 +25,9 @@ from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
 
+_WARN_EVERY_SECONDS = 60
+_warned_at = float("-inf")
+
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -52,8 +55,11 @@ def counter_hit(key: str, *, limit: int, period: int) -> tuple[bool, float]:
         except ValueError:  # evicted between add and incr: this request starts the window
             cache.add(cache_key, 1, timeout=period + 1)
             count = 1
-    except Exception as exc:  # the cache is down: let the request through, say so
-        logger.warning("Throttle %s not enforced, the cache is unavailable: %s", key, exc)
+    except Exception as exc:  # the cache is down: let the request through, say so (once a minute)
+        global _warned_at
+        if time.monotonic() - _warned_at >= _WARN_EVERY_SECONDS:
+            _warned_at = time.monotonic()
+            logger.warning("Throttles not enforced, the cache is unavailable: %s", exc)
         return True, 0.0
     return count <= limit, wait
 

@@ -1,0 +1,183 @@
+"""Faults injected by actually stopping the service (issue 12, "degrade, never 500").
+
+Redis: a server started by the test on a free port of its own, then shut down while the
+API is used. Counts of faults and requests are printed (-s) for the issue's figures.
+"""
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+from django.test import override_settings
+
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis of the test's own (never the shared one), stopped by `stop()`."""
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    subprocess.run(
+        [REDIS_SERVER, "--port", str(port), "--save", "", "--appendonly", "no",
+         "--daemonize", "yes", "--bind", "127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    client = redis.Redis(port=port, retry=Retry(NoBackoff(), 0))
+    for _ in range(50):
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+
+    class Server:
+        url = f"redis://127.0.0.1:{port}/0"
+        running = True
+
+        def stop(self):
+            # The connection drops as the server exits.
+            with contextlib.suppress(redis.exceptions.ConnectionError):
+                client.shutdown(nosave=True)
+            self.running = False
+
+    server = Server()
+    yield server
+    if server.running:
+        server.stop()
+
+
+@pytest.fixture
+def resilient_cache(own_redis):
+    from alpacabackend import cache as resilient
+
+    caches = {
+        "default": {
+            "BACKEND": "alpacabackend.cache.ResilientRedisCache",
+            "LOCATION": own_redis.url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    resilient._down_until = 0.0
+    with override_settings(CACHES=caches):
+        yield own_redis
+    resilient._down_until = 0.0
+
+
+@pytest.fixture
+def market(settings):
+    settings.MARKET_DATA_PROVIDER = "simulated"
+    settings.SIMULATED_MARKET_HOURS = "always"
+    settings.MARKET_DATA_MAX_QUOTE_AGE = 60
+
+
+def _ledger_matches(account) -> bool:
+    from paper_trading.models import LedgerEntry
+
+    account.refresh_from_db()
+    total = LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
+    return total == account.current_balance
+
+
+def test_with_redis_stopped_trading_login_and_quotes_keep_working(
+    resilient_cache, market, alice, client_for, api_client, caplog
+):
+    from core.models import Asset
+    from paper_trading.models import Trade
+    from prop_firm.tests.factories import AssetFactory, active_account
+
+    account = active_account(alice)
+    aapl = AssetFactory(symbol="AAPL")
+    api = client_for(alice)
+    trades = "/api/paper-trading/trades/"
+    order = {"account_id": account.pk, "symbol": "AAPL", "side": "buy", "quantity": "5"}
+    assert api.post(trades, order, format="json").status_code == 201  # Redis up
+
+    resilient_cache.stop()  # the fault
+
+    statuses = {}
+    statuses["login"] = api_client.post(
+        "/api/account/login/", {"email": alice.email, "password": PASSWORD}
+    ).status_code
+    statuses["quote"] = api.get(f"/api/core/assets/{aapl.pk}/quote/").status_code
+    statuses["candles"] = api.get(
+        f"/api/core/assets/{aapl.pk}/candles_v2/", {"tf": "5", "limit": 5}
+    ).status_code
+    statuses["detail"] = api.get(f"/api/prop-firm/accounts/{account.pk}/").status_code
+    statuses["trades"] = api.get(trades).status_code
+    market_order = api.post(trades, order, format="json")
+    statuses["market order"] = market_order.status_code
+    limit = {**order, "order_type": "limit", "limit_price": "1.00"}
+    statuses["limit order"] = api.post(trades, limit, format="json").status_code
+    statuses["close"] = api.post(
+        f"{trades}{market_order.json()['data']['id']}/close/", {}, format="json"
+    ).status_code
+    statuses["refresh balance"] = api.post(
+        f"/api/prop-firm/accounts/{account.pk}/refresh_balance/"
+    ).status_code
+    statuses["positions"] = api.get("/api/paper-trading/positions/").status_code
+    health = api_client.get("/api/health/")
+    statuses["health"] = health.status_code
+
+    assert statuses == {
+        "login": 200, "quote": 200, "candles": 200, "detail": 200, "trades": 200,
+        "market order": 201, "limit order": 201, "close": 200, "refresh balance": 200,
+        "positions": 200, "health": 200,
+    }  # fmt: skip
+    assert health.json()["status"] == "degraded"
+    assert health.json()["checks"]["cache"]["ok"] is False
+    assert "Redis (the cache) is unavailable" in caplog.text
+    assert Trade.objects.filter(account=account).count() == 3
+    assert _ledger_matches(account)
+    assert Asset.objects.filter(symbol="AAPL").exists()
+    print(f"\nFAULT redis stopped: {len(statuses)} requests, none 500, ledger balanced")
+
+
+def test_throttles_fail_open_with_a_warning_when_redis_is_stopped(
+    resilient_cache, alice, api_client, caplog, monkeypatch
+):
+    from alpacabackend.api import throttles
+
+    monkeypatch.setattr(throttles, "_warned_at", float("-inf"))
+    resilient_cache.stop()
+
+    statuses = [
+        api_client.post(
+            "/api/account/login/", {"email": alice.email, "password": "wrong"}
+        ).status_code
+        for _ in range(8)
+    ]
+
+    assert statuses == [401] * 8  # not throttled, and not a 500
+    assert "Throttles not enforced" in caplog.text
+
+
+def test_quotes_are_memoised_in_process_while_redis_is_down(resilient_cache, market, db):
+    from core.services.quotes import quote_latest
+
+    resilient_cache.stop()
+    first = quote_latest(symbol="AAPL")
+    again = quote_latest(symbol="AAPL")
+
+    assert first is not None and again == first
+    assert first.bid > Decimal("0")
