@@ -149,6 +149,16 @@ else:
         }
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer, or a row lock held too long, fails the request fast
+    # with a JSON 503 and Retry-After (alpacabackend/api/errors.py), never a hung worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
+            "options": f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 20000)}",
+        }
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------

@@ -181,3 +181,118 @@ def test_quotes_are_memoised_in_process_while_redis_is_down(resilient_cache, mar
 
     assert first is not None and again == first
     assert first.bid > Decimal("0")
+
+
+# --- the database ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_down(db):
+    """Requests in this thread use a connection pointed at a closed port (PostgreSQL) or an
+    unopenable file (SQLite); the test's own connection is left as it was."""
+    from django.db import connections
+
+    original = connections["default"]
+    settings_dict = {**original.settings_dict}
+    if original.vendor == "postgresql":
+        settings_dict.update(HOST="127.0.0.1", PORT=str(_free_port()))
+    else:
+        settings_dict["NAME"] = "/nonexistent-directory/db.sqlite3"
+    broken = original.__class__(settings_dict, alias="default")
+    connections._connections.default = broken
+    try:
+        yield
+    finally:
+        broken.close()
+        connections._connections.default = original
+
+
+def _token_without_the_database(user_id: int) -> str:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken()
+    token["user_id"] = user_id
+    return str(token)
+
+
+def assert_database_503(response):
+    assert response.status_code == 503, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] in {"DATABASE_UNAVAILABLE", "SERVICE_UNAVAILABLE"}
+    assert int(response["Retry-After"]) > 0
+
+
+def test_with_the_database_unreachable_every_answer_is_a_json_503(database_down):
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    client = Client(raise_request_exception=False)  # as in production: handler500 answers
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {_token_without_the_database(1)}")
+    responses = {
+        "login": APIClient().post(
+            "/api/account/login/", {"email": "a@example.com", "password": "x"}
+        ),
+        "accounts": api.get("/api/prop-firm/accounts/"),
+        "order": api.post(
+            "/api/paper-trading/trades/", {"symbol": "AAPL", "side": "buy", "quantity": "1"}
+        ),
+        "admin login": client.post("/admin/login/", {"username": "a@b.c", "password": "x"}),
+    }
+
+    for name, response in responses.items():
+        assert_database_503(response), name
+    assert responses["login"].json()["code"] == "DATABASE_UNAVAILABLE"
+    health = client.get("/api/health/")
+    assert health.status_code == 503
+    assert health.json()["checks"]["database"]["ok"] is False
+    print(f"\nFAULT database unreachable: {len(responses) + 1} requests, all JSON 503")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_timeout_is_a_json_503_and_writes_nothing(alice, client_for, market):
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from paper_trading.models import LedgerEntry
+    from prop_firm.models import PropFirmAccount
+    from prop_firm.tests.factories import AssetFactory, active_account
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Lock timeouts need PostgreSQL (set DATABASE_URL).")
+    account = active_account(alice)
+    AssetFactory(symbol="AAPL")
+    entries = LedgerEntry.objects.count()
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_account_lock():
+        try:
+            with transaction.atomic():
+                PropFirmAccount.objects.select_for_update().get(pk=account.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_account_lock)
+    holder.start()
+    assert locked.wait(5)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        response = client_for(alice).post(
+            "/api/paper-trading/trades/",
+            {"account_id": account.pk, "symbol": "AAPL", "side": "buy", "quantity": "1"},
+            format="json",
+        )
+    finally:
+        release.set()
+        holder.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert_database_503(response)
+    assert LedgerEntry.objects.count() == entries
