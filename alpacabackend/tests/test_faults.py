@@ -16,6 +16,12 @@ from django.db.models import Sum
 from django.test import override_settings
 
 from conftest import PASSWORD
+from prop_firm.tests.payments_factories import (  # noqa: F401 (fixtures)
+    api_fixture,
+    plan_fixture,
+    stripe_http_fixture,
+    stripe_on_fixture,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +302,100 @@ def test_a_lock_timeout_is_a_json_503_and_writes_nothing(alice, client_for, mark
 
     assert_database_503(response)
     assert LedgerEntry.objects.count() == entries
+
+
+# --- the broker ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Celery with a real (Redis) broker URL on a port where nothing listens."""
+    from alpacabackend.celery import app
+
+    def fresh_pool():  # connections are pooled per broker URL: drop them when it changes
+        from kombu import pools
+
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    fresh_pool()
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    app.conf.broker_url = f"redis://127.0.0.1:{_free_port()}/0"
+    app.conf.broker_transport_options = {"max_retries": 0}
+    app.conf.task_publish_retry = False
+
+    class Broker:
+        def back(self):
+            settings.CELERY_TASK_ALWAYS_EAGER = True
+            app.conf.task_always_eager = True
+            app.conf.broker_url = "memory://"
+            fresh_pool()
+
+    try:
+        yield Broker()
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.broker_url = "memory://"
+        app.conf.broker_transport_options = {}
+        app.conf.task_publish_retry = True
+        fresh_pool()
+
+
+def test_with_the_broker_down_a_webhook_commits_and_the_retry_path_loses_nothing(
+    broker_down,
+    client,
+    api,
+    plan,
+    stripe_on,
+    stripe_http,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    import time_machine
+
+    from prop_firm.payments.models import WebhookEvent
+    from prop_firm.payments.services.webhooks import webhook_events_retry
+    from prop_firm.tests.payments_factories import (
+        deliver,
+        event,
+        paid_session,
+        stripe_checkout,
+        stub_session,
+    )
+
+    purchase = stripe_checkout(api, stripe_http, plan)
+    stub_session(stripe_http, paid_session(purchase))
+
+    with django_capture_on_commit_callbacks(execute=True) as scheduled:
+        response = deliver(client, event("checkout.session.completed", paid_session(purchase)))
+
+    assert response.status_code == 200  # committed, not a 500
+    assert len(scheduled) == 1  # the enqueue ran, and failed
+    stored = WebhookEvent.objects.get()
+    assert stored.processed_at is None  # queued work that never reached a worker
+
+    # The retry task (beat) takes the stored event; the broker is still down, so the
+    # activation email is sent in-process instead of being lost.
+    with (
+        time_machine.travel(time.time() + 600),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert webhook_events_retry() == 1
+    purchase.account.refresh_from_db()
+    assert purchase.account.status == "ACTIVE"
+    assert [m.subject for m in mailoutbox if purchase.account.account_number in m.subject]
+    assert _ledger_matches(purchase.account)
+    broker_down.back()
+    with time_machine.travel(time.time() + 1200):
+        assert webhook_events_retry() == 0  # nothing processed twice
+    print("\nFAULT broker down: webhook stored, 1 event retried, 1 email sent in-process")
+
+
+def test_with_the_broker_down_a_staff_sync_is_a_503_not_a_500(broker_down, staff, client_for):
+    response = client_for(staff).post("/api/core/alpaca/sync_assets/")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "QUEUE_UNAVAILABLE"
+    assert response["Retry-After"]

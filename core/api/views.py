@@ -12,10 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from alpacabackend.api.errors import StateConflict
+from alpacabackend.api.errors import ServiceUnavailable, StateConflict
 from alpacabackend.api.pagination import StandardPagination
 from alpacabackend.api.responses import wrapped
 from alpacabackend.api.throttles import CandlesThrottle, MarketDataThrottle
+from alpacabackend.queue import LEAVE_FOR_RETRY, task_enqueue
 from core import selectors
 from core.api import serializers as s
 from core.api.filters import AssetFilter
@@ -247,7 +248,12 @@ class SyncAssetsView(APIView):
     def post(self, request):
         if assets_sync_is_running():
             raise StateConflict("An asset sync is already running.", code="SYNC_IN_PROGRESS")
-        assets_sync_task.delay()
+        if not task_enqueue(assets_sync_task, fallback=LEAVE_FOR_RETRY):
+            # The scheduled sync runs once the broker is back; nothing started now.
+            raise ServiceUnavailable(
+                "The task queue is unavailable: the sync could not be started. Try again shortly.",
+                code="QUEUE_UNAVAILABLE",
+            )
         return wrapped(
             s.SyncStatusSerializer(_sync_status()).data,
             "Asset sync started.",
