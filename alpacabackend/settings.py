@@ -87,7 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "alpacabackend.api.middleware.RequestIdMiddleware",
-    "alpacabackend.api.middleware.RejectNulMiddleware",
+    "alpacabackend.api.middleware.RequestBoundsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collectstatic's files (admin, Swagger UI) in production, compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -1,4 +1,4 @@
-"""The JSON parser every endpoint uses: bounded nesting, no NUL characters.
+"""The JSON parser every endpoint uses: bounded nesting and strings, no NUL characters.
 
 Python's `json` recurses once per nesting level, so `'[' * 100_000` raises `RecursionError`
 (a 500) before any view runs; PostgreSQL refuses a NUL character in any text it stores or
@@ -10,6 +10,8 @@ from rest_framework.parsers import JSONParser
 
 # Deeper than any body the API accepts (payment details, the deepest, nest three levels).
 MAX_JSON_DEPTH = 32
+# Longer than any text field the API stores (notes and reasons are the longest).
+MAX_JSON_STRING = 10_000
 
 
 def json_depth_exceeds(data, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -29,20 +31,22 @@ def json_depth_exceeds(data, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-def contains_nul(data) -> bool:
-    """Whether any key or string in `data` holds a NUL character."""
+def bad_string(data) -> str | None:
+    """Why a key or string in `data` is refused (a NUL character, or too long), or None."""
     stack = [data]
     while stack:
         value = stack.pop()
         if isinstance(value, str):
             if "\x00" in value:
-                return True
+                return "strings may not contain NUL characters"
+            if len(value) > MAX_JSON_STRING:
+                return f"strings may not be longer than {MAX_JSON_STRING} characters"
         elif isinstance(value, dict):
             stack.extend(value.keys())
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-    return False
+    return None
 
 
 class BoundedJSONParser(JSONParser):
@@ -55,6 +59,7 @@ class BoundedJSONParser(JSONParser):
             ) from None
         if json_depth_exceeds(data):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
-        if contains_nul(data):
-            raise ParseError("JSON parse error - strings may not contain NUL characters.")
+        problem = bad_string(data)
+        if problem:
+            raise ParseError(f"JSON parse error - {problem}.")
         return data

@@ -65,3 +65,33 @@ def test_refreshing_the_token_of_a_deleted_user_is_a_401(api_client, alice):
     response = api_client.post(REFRESH, {"refresh": tokens["refresh"]})
 
     assert_error(response, 401, "NO_ACTIVE_ACCOUNT")
+
+
+def test_a_string_longer_than_any_field_is_a_400(api_client):
+    body = {"email": "a" * 10_001 + "@example.com", "password": "x"}
+
+    response = api_client.post(LOGIN, body, format="json")
+
+    assert_error(response, 400, "PARSE_ERROR")
+
+
+def test_a_body_larger_than_the_upload_limit_is_a_413(api_client):
+    body = '{"email": "' + "a" * 3_000_000 + '", "password": "x"}'
+
+    response = api_client.generic("POST", LOGIN, body, content_type="application/json")
+
+    assert_error(response, 413, "REQUEST_TOO_LARGE")
+
+
+def test_a_very_long_query_value_is_a_400(client_for, alice):
+    response = client_for(alice).get("/api/core/assets/", {"search": "A" * 2_001})
+
+    assert_error(response, 400, "BAD_REQUEST")
+
+
+@pytest.mark.parametrize("account_id", ["99999999999999999999", "9223372036854775808"])
+def test_an_id_beyond_what_the_database_stores_is_a_4xx(client_for, alice, account_id):
+    response = client_for(alice).get(f"/api/prop-firm/accounts/{account_id}/")
+
+    assert response.status_code in (400, 404)
+    assert response.json()["code"] in ("OUT_OF_RANGE", "NOT_FOUND", "ACCOUNT_NOT_FOUND")
