@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "alpacabackend.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "alpacabackend.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "alpacabackend.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,

@@ -5,7 +5,6 @@ No business rules here: inputs are parsed and normalised, the services decide.
 
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -29,6 +28,9 @@ _CENT = Decimal("0.01")
 def _price_field(**kwargs):
     return AsciiDecimalField(**_PRICE, required=False, allow_null=True, **kwargs)
 
+
+# These values are decimal strings, as every DecimalField answers (COERCE_DECIMAL_TO_STRING).
+_DECIMAL_STRING = {"type": "string", "format": "decimal"}
 
 _IGNORED = "Ignored: fills and valuations use the server's quotes."
 
@@ -173,21 +175,21 @@ class TradeOutput(serializers.ModelSerializer):
             cache[trade.pk] = trade_valuation(trade, quote)
         return cache[trade.pk]
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_DECIMAL_STRING)
     def get_entry_cost(self, trade: Trade) -> str | None:
         if trade.entry_price is None:
             return None
         return _fmt(trade.entry_price * trade.quantity, _CENT)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_DECIMAL_STRING)
     def get_current_price(self, trade: Trade) -> str | None:
         return _fmt(self._valuation(trade).current_price, _PRICE_STEP)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_DECIMAL_STRING)
     def get_current_value(self, trade: Trade) -> str | None:
         return _fmt(self._valuation(trade).current_value, _CENT)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_DECIMAL_STRING)
     def get_unrealized_pl(self, trade: Trade) -> str | None:
         return _fmt(self._valuation(trade).unrealized_pl, _CENT)
 
