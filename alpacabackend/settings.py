@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "alpacabackend.api.middleware.RequestIdMiddleware",
     "alpacabackend.api.middleware.ApiNotFoundMiddleware",
+    "alpacabackend.api.middleware.RequestBoundsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collectstatic's files (admin, Swagger UI) in production, compressed and cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -157,6 +158,16 @@ else:
         }
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer, or a row lock held too long, fails the request fast
+    # with a JSON 503 and Retry-After (alpacabackend/api/errors.py), never a hung worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
+            "options": f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 20000)}",
+        }
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -168,7 +179,8 @@ REDIS_URL = env("REDIS_URL") or (
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down degrades (a short in-process memo, throttles open), never a 500.
+            "BACKEND": "alpacabackend.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -225,14 +237,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "alpacabackend.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "alpacabackend.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "alpacabackend.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "alpacabackend.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -240,10 +252,16 @@ REST_FRAMEWORK = {
     # (per-IP throttles). 0 means REMOTE_ADDR, so a client cannot fake its address.
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": {
+        # Login/register lockout (account/api/throttles.py): per IP, per email and IP pair,
+        # and a looser per-email ceiling that a known device is exempt from.
         "auth_ip": env("THROTTLE_AUTH_IP_RATE", "20/min"),
-        "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", "5/min"),
+        "auth_email_ip": env("THROTTLE_AUTH_EMAIL_IP_RATE", "5/min"),
+        "auth_email": env("THROTTLE_AUTH_EMAIL_RATE", "30/min"),
         # Emails we send on request (reset links, verification links), per address.
         "email_send": env("THROTTLE_EMAIL_SEND_RATE", "5/hour"),
+        # Market data per user: quotes, assets and the clock; candles (provider bars).
+        "market_data": env("THROTTLE_MARKET_DATA_RATE", "600/min"),
+        "candles": env("THROTTLE_CANDLES_RATE", "120/min"),
         # Each checkout opens a PENDING account: a trader cannot flood the firm's books.
         "checkout": env("THROTTLE_CHECKOUT_RATE", "20/hour"),
     },

@@ -132,8 +132,9 @@ class Valuation:
 
 
 def trade_valuation(trade: Trade, quote) -> Valuation:
-    """An open trade at its liquidation price (unrealised P&L net of the entry commission);
-    a closed trade at its exit; anything else has no value."""
+    """An open trade at its liquidation price; a closed trade at its exit; anything else has
+    no value. The unrealised P&L is gross: the entry commission is already in the balance,
+    and RULES.md wants B + Σ unrealised P&L = E (counting it twice broke that)."""
     if trade.status == TradeStatus.CLOSED:
         return Valuation(trade.exit_price, to_cents(trade.quantity * trade.exit_price), None)
     if trade.status != TradeStatus.OPEN:
@@ -147,7 +148,7 @@ def trade_valuation(trade: Trade, quote) -> Valuation:
         exit_price=price,
         quantity=trade.quantity,
     )
-    return Valuation(price, to_cents(trade.quantity * price), to_cents(gross - trade.commission))
+    return Valuation(price, to_cents(trade.quantity * price), to_cents(gross))
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,25 +165,24 @@ class Position:
 
 def account_positions(*, account: PropFirmAccount, quotes=None) -> list[Position]:
     """Open trades aggregated per symbol and direction (a long and a short of one symbol are
-    two positions), valued at the liquidation price; unrealised P&L net of entry commissions.
+    two positions), valued at the liquidation price; unrealised P&L gross, the U of RULES.md
+    (commissions are already in the balance, so B + Σ unrealised P&L = E).
     Exact Decimal arithmetic in Python over one query, rounded only in the result."""
     trades = list(
         Trade.objects.filter(account=account, status=TradeStatus.OPEN)
         .order_by("id")
-        .values_list(
-            "asset_id", "asset__symbol", "direction", "quantity", "entry_price", "commission"
-        )
+        .values_list("asset_id", "asset__symbol", "direction", "quantity", "entry_price")
     )
     if quotes is None:
         quotes = quotes_get({row[1] for row in trades}) if trades else {}
     groups: dict[tuple, list] = defaultdict(list)
-    for asset_id, symbol, direction, quantity, entry_price, commission in trades:
-        groups[(symbol, direction, asset_id)].append((quantity, entry_price, commission))
+    for asset_id, symbol, direction, quantity, entry_price in trades:
+        groups[(symbol, direction, asset_id)].append((quantity, entry_price))
 
     positions = []
     for (symbol, direction, asset_id), rows in sorted(groups.items()):
-        quantity = sum((q for q, _, _ in rows), _ZERO)
-        cost = sum((q * p for q, p, _ in rows), _ZERO)
+        quantity = sum((q for q, _ in rows), _ZERO)
+        cost = sum((q * p for q, p in rows), _ZERO)
         price = fills.liquidation_price(direction, quotes.get(symbol))
         value = unrealized = None
         if price is not None:
@@ -190,11 +190,11 @@ def account_positions(*, account: PropFirmAccount, quotes=None) -> list[Position
             gross = sum(
                 (
                     fills.gross_pl(direction=direction, entry_price=p, exit_price=price, quantity=q)
-                    for q, p, _ in rows
+                    for q, p in rows
                 ),
                 _ZERO,
             )
-            unrealized = to_cents(gross - sum((c for _, _, c in rows), _ZERO))
+            unrealized = to_cents(gross)
         positions.append(
             Position(
                 symbol=symbol,

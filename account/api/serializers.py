@@ -1,4 +1,6 @@
 from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from account.models import User
 
@@ -127,3 +129,16 @@ class GoogleSignInInput(serializers.Serializer):
     token = serializers.CharField(
         max_length=8192, help_text="The Google ID token (a JWT) the Google button returned."
     )
+
+
+class TokenRefreshInput(TokenRefreshSerializer):
+    """simplejwt's refresh, with a deleted user's token refused (401) instead of the
+    `User.DoesNotExist` the stock serializer lets escape."""
+
+    def validate(self, attrs):
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist:
+            raise AuthenticationFailed(
+                "No active account found for the given token.", "no_active_account"
+            ) from None

@@ -8,7 +8,12 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from account.api import serializers as s
-from account.api.throttles import AuthEmailThrottle, AuthIpThrottle, EmailSendThrottle
+from account.api.throttles import (
+    AUTH_THROTTLES,
+    AuthIpThrottle,
+    EmailSendThrottle,
+    known_device_remember,
+)
 from account.services import email_verification, google, passwords
 from account.services import users as user_services
 from alpacabackend.api.errors import ApplicationError
@@ -29,7 +34,7 @@ def _signed_in(user, msg: str) -> Response:
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AuthIpThrottle, AuthEmailThrottle]
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(request=s.RegisterInput, responses={201: s.AuthOutput})
     def post(self, request):
@@ -54,7 +59,7 @@ class RegisterView(APIView):
 class LoginView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [AuthIpThrottle, AuthEmailThrottle]
+    throttle_classes = AUTH_THROTTLES
 
     @extend_schema(request=s.LoginInput, responses={200: s.AuthOutput})
     def post(self, request):
@@ -65,6 +70,7 @@ class LoginView(APIView):
             email=data.validated_data["email"],
             password=data.validated_data["password"],
         )
+        known_device_remember(request, user.email)
         return _signed_in(user, "Login successful.")
 
 
@@ -72,6 +78,7 @@ class RefreshTokenView(TokenRefreshView):
     """Rotates the refresh token; the old one is blacklisted."""
 
     authentication_classes: list = []
+    serializer_class = s.TokenRefreshInput
 
 
 class LogoutView(APIView):

@@ -9,7 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -65,6 +65,8 @@ class ServiceUnavailable(ApplicationError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "SERVICE_UNAVAILABLE"
     default_message = "A service we depend on is unavailable. Please try again shortly."
+    # Seconds a client should wait before retrying (the `Retry-After` header of every 503).
+    retry_after = 5
 
 
 def error_body(message: str, code: str, errors: dict | None = None, **extra) -> dict:
@@ -113,8 +115,26 @@ _DRF_CODES = {
 }
 
 
+DATABASE_RETRY_AFTER = 5
+
+
+def _database_unavailable_body() -> dict:
+    message = "The database is unavailable or busy right now. Please try again shortly."
+    return error_body(message, "DATABASE_UNAVAILABLE")
+
+
 def exception_handler(exc, context):
     """REST framework's EXCEPTION_HANDLER: every error leaves in API.md's shape."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        # PostgreSQL unreachable, a lock timeout, a statement timeout: nothing was committed
+        # and the request may be retried; a 503, not a server fault.
+        set_rollback()
+        logger.warning("Database unavailable while serving a request: %s", exc)
+        return Response(
+            _database_unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
     if isinstance(exc, OverflowError | DataError):
         # An id or number beyond what the database stores (e.g. ?account_id=10**20): the
         # input is wrong, not the server.
@@ -138,7 +158,10 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         set_rollback()
         body = error_body(exc.message, exc.code, exc.errors, **exc.extra)
-        return Response(body, status=exc.status_code)
+        headers = {}
+        if exc.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+            headers["Retry-After"] = str(getattr(exc, "retry_after", None) or 5)
+        return Response(body, status=exc.status_code, headers=headers)
 
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()
@@ -198,6 +221,14 @@ def json_400(request, exception=None):
 
 
 def json_500(request):
+    """Django's handler500 (outside REST framework: the admin, the local checkout page)."""
+    import sys
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        response = JsonResponse(_database_unavailable_body(), status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
     request_id = getattr(request, "request_id", current_request_id())
     message = (
         "Something went wrong on our side. Please try again; if it persists, contact support "

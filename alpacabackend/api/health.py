@@ -2,8 +2,10 @@
 
 - `GET /api/health/live/` (liveness): the process answers; no dependency is touched, so a
   database outage never gets healthy app servers restarted.
-- `GET /api/health/ready/` (readiness): database, cache and broker, 200 when all are up and
-  503 (naming what is down) otherwise. `GET /api/health/` is the same report.
+- `GET /api/health/ready/` (readiness): database, cache and broker: 200 `ok` when all are
+  up; 200 `degraded` when only the cache (Redis) is down, since the API still serves without
+  it (quotes read through, throttles open); 503 naming what is down otherwise.
+  `GET /api/health/` is the same report.
 
 Probes often send the server's bare IP as `Host`, which is not in ALLOWED_HOSTS: the
 middleware below answers these paths before anything validates the host, so a probe gets its
@@ -34,6 +36,8 @@ def _check_database() -> dict:
 
 
 def _check_cache() -> dict:
+    if hasattr(cache, "ping"):
+        cache.ping()  # the resilient Redis cache answers from memory when Redis is down
     key = f"health:{uuid.uuid4().hex}"
     cache.set(key, "1", timeout=5)
     ok = cache.get(key) == "1"
@@ -85,6 +89,9 @@ class HealthView(APIView):
         healthy, checks = health_report()
         if healthy:
             return Response({"status": "ok", "checks": checks})
+        if [name for name, check in checks.items() if not check["ok"]] == ["cache"]:
+            # Without Redis the API still serves (quotes read through, throttles open).
+            return Response({"status": "degraded", "checks": checks})
         down = ", ".join(name for name, check in checks.items() if not check["ok"])
         message = f"A dependency is down: {down}."
         body = error_body(message, "SERVICE_UNAVAILABLE", status="unavailable", checks=checks)

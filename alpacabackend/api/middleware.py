@@ -59,3 +59,40 @@ class ApiNotFoundMiddleware:
 
             return json_404(request)
         return response
+
+
+MAX_QUERY_VALUE = 2_000
+
+
+class RequestBoundsMiddleware:
+    """Refuses, before any view runs, what no endpoint accepts (400 in the error shape):
+    - a NUL character in the path or the query string: PostgreSQL refuses it in every text
+      it compares, which was a 500 on lookups (`?search=%00`, `/assets/symbol/A%00/`);
+    - a query value longer than MAX_QUERY_VALUE characters (searches, symbols and ids are
+      short). Bodies are bounded by DATA_UPLOAD_MAX_MEMORY_SIZE (413) and the JSON parser
+      (depth, string length)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = None
+        values = [value for _, items in request.GET.lists() for value in items]
+        if (
+            "\x00" in request.path
+            or any("\x00" in key for key in request.GET)
+            or any("\x00" in value for value in values)
+        ):
+            problem = "The request's address may not contain NUL characters."
+        elif any(len(value) > MAX_QUERY_VALUE for value in values):
+            problem = f"A query parameter is longer than {MAX_QUERY_VALUE} characters."
+        if problem:
+            from django.http import JsonResponse
+
+            from alpacabackend.api.errors import error_body
+
+            if request.path.startswith("/alpaca/"):
+                # The Alpaca-compatible API answers in Alpaca's form (status, 5 digits).
+                return JsonResponse({"code": 40010000, "message": problem}, status=400)
+            return JsonResponse(error_body(problem, "BAD_REQUEST"), status=400)
+        return self.get_response(request)

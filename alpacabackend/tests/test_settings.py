@@ -139,7 +139,7 @@ def test_a_redis_broker_switches_celery_and_the_cache_to_redis():
         {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/3"},
     )
 
-    assert out == "False django.core.cache.backends.redis.RedisCache"
+    assert out == "False alpacabackend.cache.ResilientRedisCache"
 
 
 def test_celery_beat_keeps_its_schedule_in_the_checkout_whatever_the_directory():

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from alpacabackend.api.fields import DecimalNumberField
+from alpacabackend.api.fields import AsciiIntegerField, DecimalNumberField
 from core.models import Asset, WatchList, WatchListAsset
 from core.timeframes import ALLOWED
 
@@ -60,10 +60,10 @@ class CandleQuerySerializer(serializers.Serializer):
     tf = serializers.CharField(
         default="1", help_text=f"Timeframe: {', '.join(ALLOWED)} (minutes or codes)."
     )
-    limit = serializers.IntegerField(min_value=1, max_value=5000, default=500)
+    limit = AsciiIntegerField(min_value=1, max_value=5000, default=500)
     offset = serializers.IntegerField(min_value=0, default=0)
-    page = serializers.IntegerField(min_value=1, required=False)
-    page_size = serializers.IntegerField(min_value=1, max_value=5000, required=False)
+    page = AsciiIntegerField(min_value=1, required=False)
+    page_size = AsciiIntegerField(min_value=1, max_value=5000, required=False)
     start = serializers.DateTimeField(required=False, help_text=CANDLE_START_HELP)
     end = serializers.DateTimeField(required=False, help_text=CANDLE_END_HELP)
 
@@ -187,7 +187,7 @@ class WatchListUpdateSerializer(serializers.Serializer):
 
 
 class WatchListAddAssetSerializer(serializers.Serializer):
-    asset_id = serializers.IntegerField(min_value=1)
+    asset_id = AsciiIntegerField(min_value=1)
 
 
 class DefaultWatchListAssetSerializer(serializers.Serializer):

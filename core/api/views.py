@@ -12,9 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from alpacabackend.api.errors import StateConflict
+from alpacabackend.api.errors import ServiceUnavailable, StateConflict
 from alpacabackend.api.pagination import StandardPagination
 from alpacabackend.api.responses import wrapped
+from alpacabackend.api.throttles import CandlesThrottle, MarketDataThrottle
+from alpacabackend.queue import LEAVE_FOR_RETRY, task_enqueue
 from core import selectors
 from core.api import serializers as s
 from core.api.filters import AssetFilter
@@ -57,6 +59,8 @@ ASSET_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 class AssetListView(generics.ListAPIView):
     """Assets, searchable and filterable; paginated."""
 
+    throttle_classes = [MarketDataThrottle]
+
     serializer_class = s.AssetSerializer
     filterset_class = AssetFilter
     queryset = Asset.objects.none()
@@ -68,6 +72,7 @@ class AssetListView(generics.ListAPIView):
 
 @extend_schema(tags=["market data"], parameters=[ASSET_ID])
 class AssetDetailView(generics.RetrieveAPIView):
+    throttle_classes = [MarketDataThrottle]
     serializer_class = s.AssetDetailSerializer
     queryset = Asset.objects.none()
 
@@ -77,6 +82,8 @@ class AssetDetailView(generics.RetrieveAPIView):
 
 @extend_schema(tags=["market data"], responses=s.AssetDetailSerializer)
 class AssetBySymbolView(APIView):
+    throttle_classes = [MarketDataThrottle]
+
     def get(self, request, symbol: str):
         assets_seed_if_empty()
         asset = selectors.asset_get_by_symbol(symbol=symbol)
@@ -85,6 +92,8 @@ class AssetBySymbolView(APIView):
 
 @extend_schema(tags=["market data"], responses=s.AssetStatsSerializer)
 class AssetStatsView(APIView):
+    throttle_classes = [MarketDataThrottle]
+
     def get(self, request):
         assets_seed_if_empty()
         return Response(s.AssetStatsSerializer(selectors.asset_stats()).data)
@@ -121,6 +130,8 @@ CANDLES_DESCRIPTION = (
 class AssetCandlesView(generics.ListAPIView):
     """Bars newest first, [start, end); see CANDLES_DESCRIPTION."""
 
+    throttle_classes = [MarketDataThrottle, CandlesThrottle]
+
     serializer_class = s.CandleSerializer
     pagination_class = CandlePagination
     filter_backends = []
@@ -153,6 +164,8 @@ class AssetCandlesView(generics.ListAPIView):
     responses=s.wrapped_serializer("WrappedQuote", s.QuoteSerializer()),
 )
 class AssetQuoteView(APIView):
+    throttle_classes = [MarketDataThrottle]
+
     def get(self, request, pk):
         asset = selectors.asset_get(asset_id=pk)
         quote = quote_latest(symbol=asset.symbol)
@@ -179,6 +192,8 @@ class AssetQuoteView(APIView):
     responses=s.wrapped_serializer("WrappedMarketClock", s.MarketClockSerializer()),
 )
 class MarketClockView(APIView):
+    throttle_classes = [MarketDataThrottle]
+
     def get(self, request):
         clock = market_clock()
         return wrapped(s.MarketClockSerializer(clock).data, "Market clock.")
@@ -233,7 +248,12 @@ class SyncAssetsView(APIView):
     def post(self, request):
         if assets_sync_is_running():
             raise StateConflict("An asset sync is already running.", code="SYNC_IN_PROGRESS")
-        assets_sync_task.delay()
+        if not task_enqueue(assets_sync_task, fallback=LEAVE_FOR_RETRY):
+            # The scheduled sync runs once the broker is back; nothing started now.
+            raise ServiceUnavailable(
+                "The task queue is unavailable: the sync could not be started. Try again shortly.",
+                code="QUEUE_UNAVAILABLE",
+            )
         return wrapped(
             s.SyncStatusSerializer(_sync_status()).data,
             "Asset sync started.",

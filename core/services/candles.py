@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from alpacabackend.api.errors import InvalidInput
+from alpacabackend.api.errors import InvalidInput, ServiceUnavailable
 from core.models import Asset, Candle, CandleRange
 from core.providers import get_provider
 from core.providers.base import Bar
@@ -32,6 +32,23 @@ logger = logging.getLogger(__name__)
 
 HISTORY_START = datetime(2016, 1, 1, tzinfo=UTC)  # Alpaca's market data starts in 2016
 MAX_WINDOW_BARS = 50_000
+# Bars one request may fetch from the provider and store (about a second of work): a page
+# of the largest size fits, a jump deep into history is loaded over a few requests.
+FETCH_BUDGET_BARS = 6_000
+RETRY_AFTER_SECONDS = 1
+
+
+class FetchBudget:
+    """How many more bars this request may fetch and store."""
+
+    def __init__(self, bars: int = FETCH_BUDGET_BARS) -> None:
+        self.left = bars
+
+    @property
+    def spent(self) -> bool:
+        return self.left <= 0
+
+
 LIVE_BARS_CACHE_SECONDS = 5  # for providers whose bars cost a request (Alpaca)
 
 
@@ -62,9 +79,20 @@ def _gaps(covered: list[tuple[datetime, datetime]], start: datetime, end: dateti
 
 
 def candles_fetch(
-    *, asset: Asset, timeframe: Timeframe, start: datetime, end: datetime, provider=None
+    *,
+    asset: Asset,
+    timeframe: Timeframe,
+    start: datetime,
+    end: datetime,
+    provider=None,
+    budget: FetchBudget | None = None,
 ) -> int:
-    """Makes sure every completed bar of [start, end) is stored; returns how many were added."""
+    """Makes sure every completed bar of [start, end) is stored; returns how many were added.
+
+    With a `budget`, the newest gaps are fetched first and no more bars than it has left:
+    a gap too long for it is fetched from its newest end, and only what was fetched is
+    covered (the rest stays a gap for the next request). `budget.spent` then tells the
+    caller the range is not complete yet."""
     provider = provider or get_provider()
     end = min(end, complete_before(timeframe, timezone.now()))  # later bars may be forming
     start = max(start, HISTORY_START)
@@ -79,9 +107,27 @@ def candles_fetch(
     if not gaps:
         return 0
     fetched: list[Bar] = []
-    for lo, hi in gaps:  # network first, outside any transaction
-        bars = provider.get_bars(asset.symbol, timeframe=timeframe, start=lo, end=hi)
-        fetched += [bar for bar in bars if lo <= bar.timestamp < hi]
+    done: list[tuple[datetime, datetime]] = []
+    for lo, hi in sorted(gaps, reverse=True):  # network first, outside any transaction
+        if budget is not None and budget.spent:
+            break
+        if budget is not None:
+            lo = max(lo, hi - _lookback(provider, asset.symbol, timeframe, budget.left))
+        bars = [
+            bar
+            for bar in provider.get_bars(asset.symbol, timeframe=timeframe, start=lo, end=hi)
+            if lo <= bar.timestamp < hi
+        ]
+        if budget is not None:
+            if len(bars) > budget.left:
+                bars = sorted(bars, key=lambda bar: bar.timestamp)[-budget.left :]
+                lo = bars[0].timestamp  # covered from the oldest bar kept
+            budget.left -= max(len(bars), 1)
+        fetched += bars
+        done.append((lo, hi))
+    if not done:
+        return 0
+    gaps = done
     with transaction.atomic():
         Asset.objects.select_for_update().filter(pk=asset.pk).first()  # serialises merges
         created = Candle.objects.bulk_create(
@@ -187,6 +233,26 @@ class CandleWindow:
         return head + tail
 
 
+def _require_loaded(budget: FetchBudget, asset, timeframe: Timeframe, start, end) -> None:
+    """Raises CANDLES_LOADING (503, Retry-After) when this request's fetch budget ran out
+    before [start, end) was stored: the bars fetched so far are kept, and the next request
+    goes on from there. A jump deep into history costs a few requests, never one long one."""
+    if not budget.spent:
+        return
+    edge = min(end, complete_before(timeframe, timezone.now()))
+    covered = CandleRange.objects.filter(
+        asset=asset, timeframe=timeframe.code, start__lt=edge, end__gt=max(start, HISTORY_START)
+    ).values_list("start", "end")
+    if not _gaps(list(covered), max(start, HISTORY_START), edge):
+        return
+    loading = ServiceUnavailable(
+        "These bars are still being loaded from the market-data provider. Retry shortly.",
+        code="CANDLES_LOADING",
+    )
+    loading.retry_after = RETRY_AFTER_SECONDS
+    raise loading
+
+
 def _lookback(provider, symbol: str, timeframe: Timeframe, bars: int) -> timedelta:
     """How far back `bars` bars reach: exact for markets open around the clock, a generous
     estimate (weekends, holidays, 6.5-hour sessions) for the NYSE."""
@@ -213,6 +279,7 @@ def candles_window(
     bars (so the page knows whether older bars exist), growing in a few steps down to
     HISTORY_START. Without `end` (or with one in the future) the forming bar leads the list."""
     provider = provider or get_provider()
+    budget = FetchBudget()
     now = timezone.now()
     live = end is None or end >= complete_before(timeframe, now)
     asked_end = end
@@ -230,7 +297,10 @@ def candles_window(
                 "narrow it or pick a longer timeframe."
             )
             raise InvalidInput(message, code="RANGE_TOO_LONG", errors={"start": [message]})
-        candles_fetch(asset=asset, timeframe=timeframe, start=start, end=end, provider=provider)
+        candles_fetch(
+            asset=asset, timeframe=timeframe, start=start, end=end, provider=provider, budget=budget
+        )
+        _require_loaded(budget, asset, timeframe, start, end)
     else:
         if bars > MAX_WINDOW_BARS:
             message = f"offset + limit may not exceed {MAX_WINDOW_BARS}."
@@ -239,13 +309,22 @@ def candles_window(
         span = _lookback(provider, asset.symbol, timeframe, bars + 2)
         for _ in range(4):
             start = max(end - span, HISTORY_START)
-            candles_fetch(asset=asset, timeframe=timeframe, start=start, end=end, provider=provider)
+            candles_fetch(
+                asset=asset,
+                timeframe=timeframe,
+                start=start,
+                end=end,
+                provider=provider,
+                budget=budget,
+            )
             stored = Candle.objects.filter(
                 asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=end
             ).count()
             if stored >= bars or start <= HISTORY_START:
                 break
+            _require_loaded(budget, asset, timeframe, start, end)
             span *= 2
+        _require_loaded(budget, asset, timeframe, start, end)
     edge = complete_before(timeframe, now)
     queryset = Candle.objects.filter(
         asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=end

@@ -49,15 +49,18 @@ def quotes_refresh(symbols, *, notify: bool = False, provider=None) -> dict[str,
     never runs order matching inside a request). Raises ProviderUnavailable, storing nothing,
     when the market does not answer. Either way the symbols count as asked (see
     `quotes_asked_recently`), so a failing or rate-limiting provider is not asked again by
-    every poll."""
+    every poll. The marker is written only once the quotes are stored: a concurrent request
+    that sees it (and so does not ask the provider itself) finds the quote too."""
     symbols = list(dict.fromkeys(symbols))
     if not symbols:
         return {}
     try:
         quotes = (provider or get_provider()).get_latest_quotes(symbols)
-    finally:
+    except BaseException:
         _mark_asked(symbols)
+        raise
     quotes_store(list(quotes.values()))
+    _mark_asked(symbols)
     if notify:
         on_quotes(list(quotes))
     return quotes

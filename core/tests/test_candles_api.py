@@ -243,3 +243,52 @@ def test_a_decimal_price_is_written_without_float_noise(alice, client_for, aapl,
     assert '"close":242.5,' in text
     assert '"low":0.29667,' in text
     assert '"volume":6136,' in text
+
+
+def test_a_jump_deep_into_history_does_bounded_work_per_request(alice, client_for, aapl, frozen):
+    """offset=49000 used to fetch and insert ~49,500 bars inside one request (13 s). Each
+    request now stores at most FETCH_BUDGET_BARS bars and answers 503 CANDLES_LOADING with
+    Retry-After until the window is loaded; then the page is served."""
+    from core.services.candles import FETCH_BUDGET_BARS
+
+    client = client_for(alice)
+    params = {"tf": "1", "offset": 15000, "limit": 500}
+    statuses = []
+    for _ in range(6):
+        before = Candle.objects.count()
+        response = client.get(url(aapl), params)
+        assert Candle.objects.count() - before <= FETCH_BUDGET_BARS
+        statuses.append(response.status_code)
+        if response.status_code != 503:
+            break
+        assert response.json()["code"] == "CANDLES_LOADING"
+        assert response["Retry-After"] == "1"
+
+    assert statuses[0] == 503
+    assert statuses[-1] == 200
+    body = response.json()
+    assert len(body["results"]) == 500
+    stamps = [bar["date"] for bar in body["results"]]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_a_long_range_is_loaded_over_a_few_requests(alice, client_for, aapl, frozen):
+    params = {"tf": "1", "start": (NOW - timedelta(days=20)).isoformat(), "limit": 10}
+
+    first = client_for(alice).get(url(aapl), params)
+
+    assert first.status_code == 503
+    assert first.json()["code"] == "CANDLES_LOADING"
+
+
+def test_market_data_is_throttled_per_user(alice, bob, client_for, aapl, frozen, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "candles": "2/min"},
+    }
+    client = client_for(alice)
+    statuses = [client.get(url(aapl), {"tf": "1D", "limit": 2}).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    assert client_for(bob).get(url(aapl), {"tf": "1D", "limit": 2}).status_code == 200

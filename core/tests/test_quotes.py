@@ -254,3 +254,35 @@ def test_the_embedded_cache_keeps_the_quotes_of_a_thousand_symbols(db):
     quotes_store([Quote(s, Decimal("9.99"), Decimal("10.01"), Decimal("10"), now) for s in symbols])
 
     assert len(quotes_get(symbols)) == 1000
+
+
+def test_a_request_waiting_on_a_first_quote_sees_it_once_the_symbol_counts_as_asked(
+    frozen, alpaca, http, db, monkeypatch
+):
+    """The "asked recently" marker used to be written before the quote: a request arriving
+    between the two found no quote and a provider it must not ask again (a 503, NO_PRICE)."""
+    from django.core.cache import cache
+
+    from core.services.quotes import quote_latest
+
+    stubs.stub_latest(
+        http,
+        {"AAPL": stubs.stock_quote("2026-11-25T15:33:06Z", 230.1, 230.2)},
+        {"AAPL": stubs.stock_trade("2026-11-25T15:33:06Z", 230.15)},
+    )
+    seen_by_the_waiter = []
+    real_set_many = cache.set_many
+
+    def set_many_then_a_second_request_reads(mapping, *args, **kwargs):
+        result = real_set_many(mapping, *args, **kwargs)
+        if any(key.startswith("core:quotes:asked:") for key in mapping):
+            seen_by_the_waiter.append(quote_latest(symbol="AAPL"))
+        return result
+
+    monkeypatch.setattr(cache, "set_many", set_many_then_a_second_request_reads)
+
+    first = quote_latest(symbol="AAPL")
+
+    assert first is not None and first.last == Decimal("230.15")
+    assert seen_by_the_waiter == [first]
+    assert provider_asks(http) == 1

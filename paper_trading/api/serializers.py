@@ -5,11 +5,10 @@ No business rules here: inputs are parsed and normalised, the services decide.
 
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alpacabackend.api.fields import NormalisedChoiceField
+from alpacabackend.api.fields import AsciiDecimalField, AsciiIntegerField, NormalisedChoiceField
 from alpacabackend.money import PRICE_DIGITS
 from paper_trading.models import (
     Direction,
@@ -27,8 +26,11 @@ _CENT = Decimal("0.01")
 
 
 def _price_field(**kwargs):
-    return serializers.DecimalField(**_PRICE, required=False, allow_null=True, **kwargs)
+    return AsciiDecimalField(**_PRICE, required=False, allow_null=True, **kwargs)
 
+
+# These values are decimal strings, as every DecimalField answers (COERCE_DECIMAL_TO_STRING).
+_DECIMAL_STRING = {"type": "string", "format": "decimal"}
 
 _IGNORED = "Ignored: fills and valuations use the server's quotes."
 
@@ -40,7 +42,7 @@ class TradePlaceInput(serializers.Serializer):
     to the open trades of that symbol closes them first (oldest first) and only the rest opens
     (buy → LONG, sell → SHORT)."""
 
-    account_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    account_id = AsciiIntegerField(required=False, allow_null=True, min_value=1)
     asset = serializers.CharField(
         required=False, max_length=32, help_text="Asset id or symbol (or send `symbol`)."
     )
@@ -54,7 +56,7 @@ class TradePlaceInput(serializers.Serializer):
         "SHORT ones; the rest opens a position: buy a LONG, sell a SHORT. Send `direction` "
         "instead to always open a new trade.",
     )
-    quantity = serializers.DecimalField(**_PRICE)
+    quantity = AsciiDecimalField(**_PRICE)
     order_type = NormalisedChoiceField(choices=OrderType.choices, default=OrderType.MARKET)
     time_in_force = NormalisedChoiceField(choices=TimeInForce.choices, default=TimeInForce.GTC)
     limit_price = _price_field()
@@ -109,7 +111,7 @@ class TradeUpdateInput(serializers.Serializer):
 
 
 class TradeCloseInput(serializers.Serializer):
-    quantity = serializers.DecimalField(
+    quantity = AsciiDecimalField(
         **_PRICE, required=False, allow_null=True, help_text="Part to close; all when absent."
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -123,7 +125,7 @@ class TradeCancelInput(serializers.Serializer):
 
 
 class TradeListQuery(serializers.Serializer):
-    account_id = serializers.IntegerField(
+    account_id = AsciiIntegerField(
         required=False,
         min_value=1,
         help_text="One of your accounts. Without it (and without `all`), the current account: "
@@ -139,7 +141,7 @@ class TradeListQuery(serializers.Serializer):
 
 
 class AccountQuery(serializers.Serializer):
-    account_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
 
 
 def _fmt(value: Decimal | None, step: Decimal) -> str | None:
@@ -182,21 +184,21 @@ class TradeOutput(serializers.ModelSerializer):
             cache[trade.pk] = trade_valuation(trade, quote)
         return cache[trade.pk]
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_DECIMAL_STRING)
     def get_entry_cost(self, trade: Trade) -> str | None:
         if trade.entry_price is None:
             return None
         return _fmt(trade.entry_price * trade.quantity, _CENT)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_DECIMAL_STRING)
     def get_current_price(self, trade: Trade) -> str | None:
         return _fmt(self._valuation(trade).current_price, _PRICE_STEP)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_DECIMAL_STRING)
     def get_current_value(self, trade: Trade) -> str | None:
         return _fmt(self._valuation(trade).current_value, _CENT)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_DECIMAL_STRING)
     def get_unrealized_pl(self, trade: Trade) -> str | None:
         return _fmt(self._valuation(trade).unrealized_pl, _CENT)
 

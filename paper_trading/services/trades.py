@@ -820,9 +820,10 @@ def _reject(trade: Trade, reason: str) -> None:
     trade.save(update_fields=["status", "rejection_reason", "updated_at"])
 
 
-def _fill_resting_reducing(*, account, trade: Trade, opposite, fill, now, config) -> bool:
+def _fill_resting_reducing(*, account, trade: Trade, opposite, fill, quote, now, config) -> int:
     """Fills a resting REDUCE order that has a position to reduce; a refused rest rejects the
-    whole order and undoes its closes (a savepoint). Returns whether it filled."""
+    whole order and undoes its closes (a savepoint). Returns the number of fills (the order,
+    and its opened rest's bracket exit when the quote already crosses it)."""
     try:
         with transaction.atomic():
             if fill.triggered and trade.stop_triggered_at is None:
@@ -841,9 +842,38 @@ def _fill_resting_reducing(*, account, trade: Trade, opposite, fill, now, config
         account.refresh_from_db()
         trade.refresh_from_db()
         _reject(trade, rejected.message)
-        return False
+        return 0
     after_fill(account=account, trade=result.trade)
-    return True
+    return 1 + _bracket_exit_if_crossed(
+        account=account, trade=result.trade, quote=quote, now=now, config=config
+    )
+
+
+def _bracket_exit_if_crossed(*, account, trade: Trade, quote, now, config) -> int:
+    """A trade that has just filled with a stop-loss or take-profit the same quote already
+    crosses is closed in the same matching pass, not on the next quote (which may never
+    come, or come at a worse price). Returns 1 when it closed it."""
+    if trade.status != TradeStatus.OPEN or (trade.stop_loss is None and trade.take_profit is None):
+        return 0
+    trade.refresh_from_db(fields=["status", "quantity"])  # the firm may have liquidated it
+    account.refresh_from_db(fields=["status"])
+    if account.status != "ACTIVE":
+        return 0
+    action = _match_action(trade, quote, now, config)
+    if action is None or action[0] != "exit":
+        return 0
+    _, exit_fill = action
+    closed = _close(
+        account=account,
+        trade=trade,
+        quantity=trade.quantity,
+        price=exit_fill.price,
+        reason=exit_fill.reason,
+        now=now,
+        config=config,
+    )
+    after_fill(account=account, trade=closed)
+    return 1
 
 
 def _match_account(account_id: int, trade_ids: list[int], quotes, now, config) -> int:
@@ -873,6 +903,7 @@ def _match_account(account_id: int, trade_ids: list[int], quotes, now, config) -
                         trade=trade,
                         opposite=opposite,
                         fill=result,
+                        quote=quote,
                         now=now,
                         config=config,
                     )
@@ -901,7 +932,9 @@ def _match_account(account_id: int, trade_ids: list[int], quotes, now, config) -
                     user=None,
                 )
                 after_fill(account=account, trade=trade)
-                done += 1
+                done += 1 + _bracket_exit_if_crossed(
+                    account=account, trade=trade, quote=quote, now=now, config=config
+                )
             else:  # exit
                 closed = _close(
                     account=account,

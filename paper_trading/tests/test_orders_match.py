@@ -200,3 +200,33 @@ def test_a_resting_order_using_most_of_the_buying_power_still_fills(account, aap
     order.refresh_from_db()
     assert order.status == "OPEN"
     assert order.rejection_reason == ""
+
+
+def test_a_stop_loss_already_crossed_when_a_resting_order_fills_acts_in_the_same_pass(
+    account, aapl
+):
+    quote("AAPL", "101.98", "102.00")
+    order = trade_place(account=account, asset=aapl, direction="LONG", quantity=D("10"),
+                        order_type="LIMIT", limit_price=D("100"), stop_loss=D("99"))  # fmt: skip
+    quote("AAPL", "97.90", "97.92")  # a gap down: the limit fills and the stop is crossed
+
+    assert orders_match(symbols=["AAPL"]) == 2
+
+    order.refresh_from_db()
+    assert (order.status, order.close_reason) == ("CLOSED", "STOP_LOSS")
+    assert order.exit_price == D("97.880420")  # 97.90 × 0.9998, at once, not on a later quote
+    assert balance(account) == ledger_sum(account)
+
+
+def test_a_take_profit_already_crossed_when_a_stop_order_fills_acts_in_the_same_pass(
+    account, aapl
+):
+    quote("AAPL", "99.98", "100.00")
+    order = trade_place(account=account, asset=aapl, direction="LONG", quantity=D("10"),
+                        order_type="STOP", stop_price=D("101"), take_profit=D("103"))  # fmt: skip
+    quote("AAPL", "104.00", "104.02")  # a gap up through the stop and the target
+
+    assert orders_match(symbols=["AAPL"]) == 2
+
+    order.refresh_from_db()
+    assert (order.status, order.close_reason) == ("CLOSED", "TAKE_PROFIT")

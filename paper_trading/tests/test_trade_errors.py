@@ -178,3 +178,25 @@ def test_a_failed_account_cannot_trade(api, alice, quoted):
 def test_an_anonymous_request_is_refused(api_client, account, quoted):
     r = place(api_client, symbol="AAPL", side="buy", quantity="1")
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("quantity", ["٣", "１", "1٠", "²"])
+def test_a_quantity_in_non_ascii_digits_is_refused(api, account, quoted, quantity):
+    r = place(api, symbol="AAPL", side="buy", quantity=quantity)
+    assert_refused(r, 400, "VALIDATION_ERROR", "quantity")
+
+
+def test_a_limit_price_in_non_ascii_digits_is_refused(api, account, quoted):
+    r = place(api, symbol="AAPL", side="buy", quantity="1", order_type="limit", limit_price="٩٩")
+    assert_refused(r, 400, "VALIDATION_ERROR", "limit_price")
+
+
+def test_an_account_id_in_non_ascii_digits_is_refused(api, account, quoted):
+    r = place(
+        api,
+        symbol="AAPL",
+        side="buy",
+        quantity="1",
+        account_id=str(account.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+    )
+    assert_refused(r, 400, "VALIDATION_ERROR", "account_id")

@@ -28,7 +28,8 @@ def test_a_market_buy_fills_at_the_ask_plus_slippage_and_posts_the_commission(ap
     assert trade["entry_cost"] == "1000.20"
     assert trade["commission"] == "1.00"  # 10 × 0.005 = 0.05, minimum 1.00
     assert trade["current_price"] == "99.980000"  # the bid: a long is valued at the bid
-    assert trade["unrealized_pl"] == "-1.40"  # (99.98 − 100.02) × 10 − 1.00
+    # (99.98 − 100.02) × 10: the commission is already in the balance, not counted again
+    assert trade["unrealized_pl"] == "-0.40"
     assert trade["entry_time"] == trade["entry_at"]
     assert trade["account_number"] == account.account_number
     assert entries(account) == [("COMMISSION", D("-1.00"))]

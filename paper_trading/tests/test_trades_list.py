@@ -74,7 +74,7 @@ def test_open_trades_are_valued_at_the_latest_quote(api, book):
     first = data[book[0].pk]
     assert first["current_price"] == "104.980000"
     assert first["current_value"] == "1049.80"
-    assert first["unrealized_pl"] == "48.60"  # (104.98 − 100.02) × 10 − 1.00
+    assert first["unrealized_pl"] == "49.60"  # (104.98 − 100.02) × 10
 
 
 def test_the_list_runs_a_fixed_number_of_queries(api, account, aapl, btc,
@@ -114,14 +114,14 @@ def test_positions_aggregate_open_trades_per_symbol_and_direction(api, account, 
         "symbol": "AAPL", "asset": aapl.pk, "direction": "LONG", "quantity": "40.000000",
         "avg_entry_price": "101.520300", "current_price": "104.980000",
         "market_value": "4199.20",
-        # (104.98 × 40 − 4060.812) − (1.00 + 1.00) = 136.388 → 136.39
-        "unrealized_pl": "136.39",
+        # 104.98 × 40 − 4060.812 = 138.388 → 138.39 (commissions are in the balance)
+        "unrealized_pl": "138.39",
     }  # fmt: skip
     assert (short["direction"], short["quantity"], short["current_price"]) == (
         "SHORT", "5.000000", "105.000000",
     )  # fmt: skip
-    # entry 101.98 × 0.9998 = 101.959604; (101.959604 − 105) × 5 = −15.20198; − 1.00
-    assert short["unrealized_pl"] == "-16.20"
+    # entry 101.98 × 0.9998 = 101.959604; (101.959604 − 105) × 5 = −15.20198
+    assert short["unrealized_pl"] == "-15.20"
 
 
 def test_positions_for_an_explicit_account_and_for_bob(api, bob_api, account, book):
@@ -170,3 +170,22 @@ def test_without_an_active_account_the_list_shows_the_newest_account(api, alice,
     account.save(update_fields=["status"])
     assert api.get(TRADES).json()["count"] == 1
     assert api.get(POSITIONS).json()["data"] == []
+
+
+def test_balance_plus_the_positions_unrealised_pl_is_the_equity(api, account, aapl, btc):
+    """RULES.md: B + Σ positions' unrealised P&L = E (the entry commission counts once)."""
+    from prop_firm.services.rule_engine import account_mark
+
+    quote("AAPL", "99.98", "100.00")
+    buy(account, aapl, "400")
+    buy(account, aapl, "10", direction="SHORT")
+    quote("AAPL", "100.38", "100.40")
+    account.refresh_from_db()
+    account_mark(account=account)
+
+    positions = api.get(POSITIONS).json()["data"]
+    trades = [t for t in api.get(TRADES).json()["data"] if t["status"] == "OPEN"]
+
+    unrealised = sum(D(p["unrealized_pl"]) for p in positions)
+    assert account.current_balance + unrealised == account.equity
+    assert sum(D(t["unrealized_pl"]) for t in trades) == unrealised

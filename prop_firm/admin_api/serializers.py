@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from alpacabackend.api.fields import DecimalNumberField, NormalisedChoiceField
+from alpacabackend.api.fields import AsciiIntegerField, DecimalNumberField, NormalisedChoiceField
 from alpacabackend.money import PRICE_DIGITS, QUANTITY_DIGITS
 from core.api.serializers import AssetDetailSerializer
 from core.models import Asset, WatchList
@@ -136,8 +136,8 @@ class AdminAccountDetailOutput(AccountDetailOutput):
 class AccountQuery(Search):
     status = serializers.ChoiceField(choices=AccountStatus.choices, required=False)
     stage = serializers.ChoiceField(choices=AccountStage.choices, required=False)
-    plan_id = serializers.IntegerField(required=False, min_value=1)
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    plan_id = AsciiIntegerField(required=False, min_value=1)
+    user_id = AsciiIntegerField(required=False, min_value=1)
 
 
 class AccountNotesInput(serializers.Serializer):
@@ -253,8 +253,8 @@ class AdminPayoutOutput(PayoutOutput):
 
 class PayoutQuery(Search):
     status = PayoutStatusField(required=False)
-    account_id = serializers.IntegerField(required=False, min_value=1)
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
+    user_id = AsciiIntegerField(required=False, min_value=1)
     payment_method = serializers.ChoiceField(choices=PayoutMethod.choices, required=False)
 
 
@@ -313,13 +313,13 @@ class AdminTradeOutput(TradeOutput):
 
 class ViolationQuery(Search):
     violation_type = serializers.ChoiceField(choices=ViolationType.choices, required=False)
-    account_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
 
 
 class TradeQuery(Search):
     status = serializers.ChoiceField(choices=TradeStatus.choices, required=False)
-    account_id = serializers.IntegerField(required=False, min_value=1)
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
+    user_id = AsciiIntegerField(required=False, min_value=1)
     symbol = serializers.CharField(required=False, max_length=32)
 
 
@@ -430,7 +430,7 @@ class AdminWatchListOutput(AdminWatchListRow):
 
 
 class WatchListQuery(Search):
-    user_id = serializers.IntegerField(required=False, min_value=1)
+    user_id = AsciiIntegerField(required=False, min_value=1)
     is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 

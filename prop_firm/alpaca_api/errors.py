@@ -8,7 +8,7 @@ message ends with our machine-readable code, e.g. "... (POSITION_SIZE)".
 """
 
 from django.http import JsonResponse
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from alpacabackend.api.errors import exception_handler
@@ -23,6 +23,13 @@ _GENERIC = {
     "METHOD_NOT_ALLOWED",
     "SERVER_ERROR",
 }
+
+
+class AlpacaErrorOutput(serializers.Serializer):
+    """Alpaca's error shape, which alpaca-py turns into its APIError."""
+
+    code = serializers.IntegerField(help_text="The HTTP status followed by five digits.")
+    message = serializers.CharField(help_text="A sentence; the firm's rule code in brackets.")
 
 
 def alpaca_code(status: int) -> int:

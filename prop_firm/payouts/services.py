@@ -154,6 +154,15 @@ def idempotency_key(payout: Payout) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _day_start_ensure(account: PropFirmAccount) -> None:
+    """The new day's marks before a withdrawal or a credit-back moves them: moved after the
+    reset instant, they must be the new day's, whether the reset task has run or not, or a
+    late reset would anchor EOD_HWM on the credited balance (issue 12 item 11)."""
+    from prop_firm.services.rule_engine import day_start_marks_ensure
+
+    day_start_marks_ensure(account=account, now=timezone.now())
+
+
 def _marks_withdraw(account: PropFirmAccount, amount: Decimal) -> dict[str, str]:
     """Moves the balance-based marks of a locked, flat account down by the withdrawn P;
     returns what each mark actually moved (kept on the payout for a credit back)."""
@@ -196,6 +205,7 @@ def _credit_back(*, account: PropFirmAccount, payout: Payout, actor, memo: str) 
     """Posts P back to a locked account (the caller holds account and payout locks)."""
     from paper_trading.services.ledger import ledger_post
 
+    _day_start_ensure(account)
     ledger_post(
         account=account,
         kind=LEDGER_PAYOUT_REVERSAL,
@@ -290,6 +300,7 @@ def payout_request(
             requested_at=now,
         )
         balance_before = locked.current_balance
+        _day_start_ensure(locked)
         ledger_post(
             account=locked,
             kind=LEDGER_PAYOUT,

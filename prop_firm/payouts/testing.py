@@ -14,6 +14,7 @@ from core.models import Asset
 from paper_trading.models import Trade
 from paper_trading.services.ledger import ledger_post
 from prop_firm.models import AccountStage, AccountStatus, PropFirmAccount, PropFirmPlan
+from prop_firm.services.trading_day import day_key
 
 _numbers = count(1)
 
@@ -57,6 +58,8 @@ def funded_account(user, plan: PropFirmPlan | None = None, *, at: datetime | Non
         "activated_at": at,
         "stage_started_at": at,
         "payment_completed_at": at,
+        # The marks above are today's (the deposit is posted now), as activation leaves them.
+        "sod_day": day_key(timezone.now()),
     }
     values.update(fields)
     account = PropFirmAccount.objects.create(**values)

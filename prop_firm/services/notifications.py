@@ -21,10 +21,11 @@ STAGE_PASSED = "stage_passed"
 def notify(kind: str, account: PropFirmAccount, **context) -> None:
     """Schedules the email `kind` about `account` for after the current transaction commits.
     `context` values must be JSON-serialisable (strings and numbers)."""
+    from alpacabackend.queue import task_enqueue
     from prop_firm.tasks import send_account_email
 
     account_id = account.pk
-    transaction.on_commit(lambda: send_account_email.delay(kind, account_id, context))
+    transaction.on_commit(lambda: task_enqueue(send_account_email, kind, account_id, context))
 
 
 def account_email_send(*, kind: str, account_id: int, context: dict) -> bool:

@@ -20,6 +20,7 @@ twice (violations are unique per rule, warnings keyed by day, stages linked one-
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -218,6 +219,13 @@ def account_evaluate(
     now = now or timezone.now()
     snapshot = account_snapshot_load(account=account)
     quotes = quotes_get(sorted(snapshot.symbols)) if snapshot.symbols else {}
+    day_start_marks_preview(account=account, now=now)
+    snapshot.state = dataclasses.replace(
+        snapshot.state,
+        sod_balance=account.sod_balance,
+        sod_equity=account.sod_equity,
+        eod_hwm=account.eod_hwm,
+    )
     plan_rules = account_rules(account)
     evaluation = rules.evaluate(
         plan_rules, snapshot.state, rule_quotes(quotes), now, max_quote_age()
@@ -248,11 +256,19 @@ def account_mark(*, account: PropFirmAccount, now: datetime | None = None) -> ru
     now = now or timezone.now()
     with transaction.atomic():
         locked = PropFirmAccount.objects.select_for_update(of=("self",)).get(pk=account.pk)
+        day_start_marks_ensure(account=locked, now=now)
         evaluation, _ = account_evaluate(account=locked, now=now)
         changed = _apply_marks(locked, evaluation, now)
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
-    for name in ("current_balance", "equity", "unrealized_pl", "peak_equity", "max_loss_floor"):
+    for name in (
+        "current_balance",
+        "equity",
+        "unrealized_pl",
+        "peak_equity",
+        "max_loss_floor",
+        *_DAY_START_MARKS,
+    ):
         setattr(account, name, getattr(locked, name))
     account.last_marked_at = locked.last_marked_at
     return evaluation
@@ -297,13 +313,9 @@ def account_check_locked(
     *, account: PropFirmAccount, now: datetime, actor=None, fill_recorded: bool = False
 ) -> CheckResult:
     """The per-account path. The caller holds the account lock inside a transaction."""
-    if account.status == ACTIVE and (account.sod_day is None or account.sod_day < day_key(now)):
-        # The reset task has not reached this account yet: a new day is judged from its own
-        # start-of-day marks, never from yesterday's.
-        day_start_snapshots_take(now=now, account_ids=[account.pk])
-        account.refresh_from_db(
-            fields=["sod_balance", "sod_equity", "eod_hwm", "max_loss_floor", "sod_day"]
-        )
+    # The reset task has not reached this account yet: a new day is judged from its own
+    # start-of-day marks, never from yesterday's.
+    day_start_marks_ensure(account=account, now=now)
     snapshot = account_snapshot_load(account=account)
     market = quotes_get(sorted(snapshot.symbols)) if snapshot.symbols else {}
     evaluation = rules.evaluate(
@@ -757,12 +769,10 @@ def day_start_snapshots_take(
     """Takes the start-of-day snapshot (SOD_B, SOD_E, EOD_HWM, F_t) of those of `account_ids`
     that are active and not yet snapshotted for the day key of `now`; returns how many.
 
-    The snapshot belongs to the day key, not to the time it is taken: SOD_B is the balance
-    at the reset instant (the current balance minus the trading entries posted since), and
-    SOD_E the equity last marked before that instant (or, when the account has been marked
-    since, SOD_B plus the last marked U). EOD_HWM is raised to SOD_B. `sod_day` guards
-    against taking it twice, so any caller may take it: the daily reset task, the sweep and
-    the per-account check all do, and none judges an account against yesterday's floor.
+    The snapshot belongs to the day key, not to the time it is taken (see `_day_start_marks`).
+    `sod_day` guards against taking it twice, so any caller may take it: the daily reset
+    task, the sweep, the pre-trade check, the per-account check and the payout flows all do,
+    and none judges or moves an account's marks against yesterday's.
     """
 
     today = day_key(now)
@@ -774,35 +784,73 @@ def day_start_snapshots_take(
         )
 
 
-def _day_start_snapshots_locked(*, now, today, started, account_ids, plans) -> int:
-    from paper_trading.models import LedgerEntry
+_DAY_START_FIELDS = (
+    "id",
+    "plan_id",
+    "stage",
+    "phase",
+    "current_balance",
+    "equity",
+    "unrealized_pl",
+    "last_marked_at",
+    "eod_hwm",
+    "peak_equity",
+    "max_loss_floor",
+    "starting_balance",
+)
 
-    # Rows another transaction holds (a fill, a payout) are skipped, not overwritten: they
-    # are snapshotted by the next run or by their own per-account check.
-    due = (
-        PropFirmAccount.objects.filter(pk__in=list(account_ids), status=ACTIVE)
-        .exclude(sod_day__gte=today)
-        .order_by("id")
-        .select_for_update(skip_locked=True, of=("self",))
-    )
-    rows = list(
-        due.values_list(
-            "id",
-            "plan_id",
-            "stage",
-            "phase",
-            "current_balance",
-            "equity",
-            "unrealized_pl",
-            "last_marked_at",
-            "eod_hwm",
-            "peak_equity",
-            "max_loss_floor",
-            "starting_balance",
+
+def _positions_at(account_ids: list[int], started: datetime) -> dict[int, list[tuple]]:
+    """The positions each account held at the instant `started`: trades filled before it
+    and still open, or closed since (a partial close leaves its closed piece, with the same
+    entry, beside the open rest). One query; (PositionState, exit price or None) per trade."""
+    from django.db.models import Q
+
+    from paper_trading.models import Trade
+
+    rows = (
+        Trade.objects.filter(account_id__in=account_ids, entry_at__lt=started)
+        .filter(Q(status="OPEN") | Q(status="CLOSED", exit_at__gte=started))
+        .values_list(
+            "account_id", "asset__symbol", "direction", "quantity", "entry_price", "exit_price"
         )
     )
-    if not rows:
-        return 0
+    held: dict[int, list[tuple]] = defaultdict(list)
+    for account_id, symbol, direction, quantity, entry, exit_price in rows:
+        held[account_id].append(
+            (rules.PositionState(symbol, direction, quantity, entry or _ZERO), exit_price)
+        )
+    return held
+
+
+def _held_pl(held: list[tuple], quotes: Mapping[str, MarketQuote]) -> Decimal | None:
+    """U of the positions held at the reset, with the quotes of this valuation (a position
+    closed since, whose symbol has no quote, at its exit price); None when a price is
+    missing."""
+    engine_quotes = rule_quotes(quotes)
+    total = _ZERO
+    for position, exit_price in held:
+        price = rules.liquidation_price(position, engine_quotes.get(position.symbol))
+        price = price or exit_price
+        if price is None:
+            return None
+        total += rules.position_pl(position, price)
+    return total
+
+
+def _day_start_marks(*, rows, started, plans, quotes=None) -> list[PropFirmAccount]:
+    """The new day's marks of `rows` (`_DAY_START_FIELDS` values), unsaved.
+
+    RULES.md "The trading day": SOD_B is the balance at the reset instant (the current
+    balance minus the trading entries posted since). SOD_E is the equity at the reset: SOD_B
+    plus the positions held at that instant, valued with the quotes of this valuation, the
+    first one on or after the instant (the reset task, a sweep, a fill or a payout: every
+    path takes the snapshot before it moves anything). A mark stored before the instant is
+    never used: it may be hours old (issue 12 item 10). Only when a held position has no
+    price at all does the last stored mark stand in. EOD_HWM is raised to SOD_B.
+    """
+    from paper_trading.models import LedgerEntry
+
     ids = [row[0] for row in rows]
     since = dict(
         LedgerEntry.objects.filter(account_id__in=ids, created_at__gte=started)
@@ -813,6 +861,10 @@ def _day_start_snapshots_locked(*, now, today, started, account_ids, plans) -> i
         .annotate(total=Sum("amount"))
         .values_list("account_id", "total")
     )
+    held = _positions_at(ids, started)
+    if quotes is None:
+        symbols = {position.symbol for items in held.values() for position, _ in items}
+        quotes = quotes_get(sorted(symbols)) if symbols else {}
     plans.load({row[1] for row in rows})
     updates = []
     for (
@@ -830,7 +882,10 @@ def _day_start_snapshots_locked(*, now, today, started, account_ids, plans) -> i
         starting_balance,
     ) in rows:
         sod_balance = balance - since.get(account_id, _ZERO)
-        if marked_at is not None and marked_at <= started:
+        held_pl = _held_pl(held.get(account_id, []), quotes)
+        if held_pl is not None:
+            sod_equity = sod_balance + held_pl
+        elif marked_at is not None and marked_at <= started:
             sod_equity = equity
         else:
             sod_equity = sod_balance + unrealized
@@ -847,15 +902,65 @@ def _day_start_snapshots_locked(*, now, today, started, account_ids, plans) -> i
                 sod_equity=to_cents(marks.sod_equity),
                 eod_hwm=to_cents(marks.eod_hwm),
                 max_loss_floor=max(floor, to_cents(new_floor)),
-                sod_day=today,
             )
         )
+    return updates
+
+
+_DAY_START_MARKS = ("sod_balance", "sod_equity", "eod_hwm", "max_loss_floor", "sod_day")
+
+
+def _day_start_snapshots_locked(*, now, today, started, account_ids, plans) -> int:
+    # Rows another transaction holds (a fill, a payout) are skipped, not overwritten: they
+    # are snapshotted by the next run or by their own per-account check.
+    due = (
+        PropFirmAccount.objects.filter(pk__in=list(account_ids), status=ACTIVE)
+        .exclude(sod_day__gte=today)
+        .order_by("id")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+    rows = list(due.values_list(*_DAY_START_FIELDS))
+    if not rows:
+        return 0
+    updates = _day_start_marks(rows=rows, started=started, plans=plans)
+    for update in updates:
+        update.sod_day = today
     PropFirmAccount.objects.filter(status=ACTIVE).exclude(sod_day__gte=today).bulk_update(
-        updates,
-        ["sod_balance", "sod_equity", "eod_hwm", "max_loss_floor", "sod_day"],
-        batch_size=len(updates),
+        updates, list(_DAY_START_MARKS), batch_size=len(updates)
     )
     return len(updates)
+
+
+def day_start_marks_due(*, account: PropFirmAccount, now: datetime) -> bool:
+    return account.status == ACTIVE and (account.sod_day is None or account.sod_day < day_key(now))
+
+
+def day_start_marks_preview(
+    *, account: PropFirmAccount, now: datetime, quotes: Mapping[str, MarketQuote] | None = None
+) -> None:
+    """Sets on `account` (in memory, nothing saved) the new day's marks the reset will
+    take, when it has not taken them yet: readers (the account detail) show today's floors
+    from the reset instant on, not yesterday's (issue 12 item 12)."""
+    if not day_start_marks_due(account=account, now=now):
+        return
+    today = day_key(now)
+    row = tuple(getattr(account, name) for name in _DAY_START_FIELDS)
+    (update,) = _day_start_marks(
+        rows=[row], started=day_started_at(today), plans=_PlanRulesCache(), quotes=quotes
+    )
+    for name in _DAY_START_MARKS[:-1]:
+        setattr(account, name, getattr(update, name))
+    account.sod_day = today
+
+
+def day_start_marks_ensure(*, account: PropFirmAccount, now: datetime) -> None:
+    """Takes the new day's snapshot of a locked `account` if due and reloads its marks:
+    called first by everything that judges or moves them (pre-trade check, per-account
+    check, payouts and credit-backs), so the result never depends on when the reset task
+    runs (RULES.md "Independence from the task's timing")."""
+    if day_start_marks_due(account=account, now=now):
+        day_start_snapshots_take(now=now, account_ids=[account.pk])
+        account.refresh_from_db(fields=list(_DAY_START_MARKS))
 
 
 def daily_reset(

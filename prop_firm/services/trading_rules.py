@@ -51,6 +51,9 @@ def check_order(
             )
         if direction == rules.SHORT and not asset.shortable:
             raise TradeRejected(f"{asset.symbol} cannot be sold short.", code="SHORT_NOT_ALLOWED")
+    # From the reset instant on the order is judged against the new day's floors, whether
+    # or not the reset task has run yet.
+    rule_engine.day_start_marks_ensure(account=account, now=timezone.now())
     snapshot = rule_engine.account_snapshot_load(account=account, exclude_trade_id=pending_trade_id)
     quotes = quotes_get(sorted(snapshot.symbols | {asset.symbol}))
     rejection = rules.check_order(

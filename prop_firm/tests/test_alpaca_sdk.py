@@ -138,7 +138,8 @@ def test_positions_are_net_per_symbol_with_their_valuation(trading, account):
     assert Decimal(position.avg_entry_price) == Decimal("100")
     assert Decimal(position.market_value) == Decimal("1010.00")
     assert Decimal(position.cost_basis) == Decimal("1000.00")
-    assert Decimal(position.unrealized_pl) == Decimal("9.00")  # +10 less the entry commission
+    # market value − cost basis, as at Alpaca: the commission is already out of the cash.
+    assert Decimal(position.unrealized_pl) == Decimal("10.00")
     assert trading.get_open_position("AAPL").qty == "10"
 
 

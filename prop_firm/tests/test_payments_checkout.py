@@ -253,15 +253,15 @@ def test_checkout_session_payload_is_stripe_shaped():
         assert field in session
 
 
-def test_a_trader_cannot_flood_the_firm_with_checkouts(api, plan, local_on, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
-
-    # DRF binds the rates when the throttle module loads; a lower rate keeps the test short.
-    monkeypatch.setattr(
-        ScopedRateThrottle,
-        "THROTTLE_RATES",
-        {**ScopedRateThrottle.THROTTLE_RATES, "checkout": "3/hour"},
-    )
+def test_a_trader_cannot_flood_the_firm_with_checkouts(api, plan, local_on, settings):
+    # A lower rate keeps the test short (rates are read at each request).
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "checkout": "3/hour",
+        },
+    }
     body = {"plan_id": plan.pk, "success_url": SUCCESS_URL, "cancel_url": CANCEL_URL}
 
     statuses = [

@@ -19,7 +19,7 @@ from core.market import market_clock
 from core.providers import get_provider
 from prop_firm.alpaca_api import market_data, selectors, services, shapes
 from prop_firm.alpaca_api.authentication import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey
-from prop_firm.alpaca_api.errors import alpaca_exception_handler
+from prop_firm.alpaca_api.errors import AlpacaErrorOutput, alpaca_exception_handler
 
 TAG = "Alpaca API"
 MAX_CALENDAR_DAYS = 3700  # ten years of sessions per request
@@ -98,6 +98,15 @@ class AlpacaView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
     throttle_classes = [ApiKeyThrottle]
+
+    # The schema documents Alpaca's error shape and statuses: a refused order is 403, an
+    # invalid one or a state conflict 422 (never 409).
+    error_output = AlpacaErrorOutput
+
+    @staticmethod
+    def error_codes(codes: set[str], method: str) -> set[str]:
+        codes = (codes - {"409"}) | {"401", "403", "404"}
+        return codes | {"422"} if method in ("POST", "PUT", "PATCH", "DELETE") else codes
 
     def get_exception_handler(self):
         return alpaca_exception_handler

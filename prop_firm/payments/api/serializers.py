@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from alpacabackend.api.fields import AsciiIntegerField
+
 
 class CheckoutConfigOutput(serializers.Serializer):
     gateway = serializers.ChoiceField(choices=["stripe", "local"], allow_null=True)
@@ -9,7 +11,7 @@ class CheckoutConfigOutput(serializers.Serializer):
 
 
 class CheckoutSessionInput(serializers.Serializer):
-    plan_id = serializers.IntegerField(min_value=1)
+    plan_id = AsciiIntegerField(min_value=1)
     success_url = serializers.CharField(max_length=2000)
     cancel_url = serializers.CharField(max_length=2000)
 
@@ -22,7 +24,7 @@ class CheckoutSessionOutput(serializers.Serializer):
 
 
 class VerifyPaymentInput(serializers.Serializer):
-    account_id = serializers.IntegerField(min_value=1)
+    account_id = AsciiIntegerField(min_value=1)
     payment_intent_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
     session_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
 

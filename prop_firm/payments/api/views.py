@@ -6,11 +6,11 @@ from rest_framework import status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from alpacabackend.api.errors import NotFound
 from alpacabackend.api.responses import wrapped, wrapped_schema
+from alpacabackend.api.throttles import ScopedUserRateThrottle
 from prop_firm import selectors
 from prop_firm.api.serializers import AccountListOutput
 from prop_firm.models import PropFirmPlan
@@ -34,7 +34,7 @@ class CheckoutConfigView(APIView):
 
 class CheckoutSessionCreateView(APIView):
     permission_classes = [IsAuthenticated]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedUserRateThrottle]
     throttle_scope = "checkout"
 
     @extend_schema(

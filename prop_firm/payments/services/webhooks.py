@@ -183,9 +183,13 @@ def webhook_deliver(*, payload: bytes | str, signature: str | None) -> WebhookEv
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", True):
         # No worker: process here, and let a gateway failure answer 503 so Stripe retries.
         return webhook_event_process(event=event)
+    from alpacabackend.queue import LEAVE_FOR_RETRY, task_enqueue
     from prop_firm.payments import tasks
 
-    transaction.on_commit(lambda: tasks.webhook_event_process.delay(event.pk))
+    # Broker down: the event is stored unprocessed, and `webhook_events_retry` takes it.
+    transaction.on_commit(
+        lambda: task_enqueue(tasks.webhook_event_process, event.pk, fallback=LEAVE_FOR_RETRY)
+    )
     return event
 
 

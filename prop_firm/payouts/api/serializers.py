@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from alpacabackend.api.fields import AsciiIntegerField
 from alpacabackend.money import MONEY_DIGITS
 from prop_firm.payouts.models import Payout, PayoutMethod, PayoutStatus
 
@@ -63,11 +64,11 @@ class PayoutOutput(serializers.ModelSerializer):
 
 class PayoutListQuery(serializers.Serializer):
     status = PayoutStatusField(required=False)
-    account_id = serializers.IntegerField(required=False, min_value=1)
+    account_id = AsciiIntegerField(required=False, min_value=1)
 
 
 class PayoutRequestInput(serializers.Serializer):
-    account_id = serializers.IntegerField(min_value=1)
+    account_id = AsciiIntegerField(min_value=1)
     payment_method = serializers.ChoiceField(choices=PayoutMethod.choices)
     payment_details = serializers.DictField(
         required=False,

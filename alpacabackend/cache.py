@@ -1,0 +1,151 @@
+"""The Redis cache, made to degrade instead of failing requests when Redis is down.
+
+Quotes, "asked recently" markers, throttle counters and a few flags live in the cache. With
+Django's `RedisCache` an unreachable Redis raises on every call, and nine endpoints out of
+ten answered 500 (issue 12 item 4). `ResilientRedisCache` catches the connection error,
+logs a warning, and for a few seconds (`COOLDOWN_SECONDS`) does not try Redis again, so
+requests do not each wait for a connect timeout. Meanwhile:
+- reads and writes go to a short in-process memo (`MEMO_SECONDS`): a quote just fetched
+  from the provider is read back by the next request of this process instead of asking the
+  provider again, and quotes are read through from the provider when it has expired;
+- `incr` raises `CacheUnavailable`: counters cannot be shared across processes, so the
+  throttles (alpacabackend.api.throttles) fail open, with a warning;
+- `cache_is_down()` tells the health check, which reports `degraded`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+COOLDOWN_SECONDS = 5.0
+MEMO_SECONDS = 5
+
+_down_until = 0.0
+
+
+class CacheUnavailable(Exception):
+    """The shared cache cannot answer (a counter cannot be shared right now)."""
+
+
+def cache_is_down() -> bool:
+    return time.monotonic() < _down_until
+
+
+def _mark_down(exc: Exception) -> None:
+    global _down_until
+    if not cache_is_down():
+        logger.warning(
+            "Redis (the cache) is unavailable, serving without it for %ss: %s",
+            COOLDOWN_SECONDS,
+            exc,
+        )
+    _down_until = time.monotonic() + COOLDOWN_SECONDS
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    import redis
+
+    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        # No retries with backoff inside a request: one refused connection is enough to know.
+        options = {"retry": Retry(NoBackoff(), 0), **params.get("OPTIONS", {})}
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._memo = LocMemCache(
+            f"resilient-memo-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 100_000}}
+        )
+
+    def _memo_timeout(self, timeout):
+        if timeout is DEFAULT_TIMEOUT or timeout is None:
+            return MEMO_SECONDS
+        return min(timeout, MEMO_SECONDS)
+
+    def _try(self, call, fallback):
+        if cache_is_down():
+            return fallback()
+        try:
+            return call()
+        except _redis_errors() as exc:
+            _mark_down(exc)
+            return fallback()
+
+    def ping(self) -> bool:
+        """Asks Redis itself (no memo, no cooldown): raises when it does not answer."""
+        return self._cache.get_client(write=False).ping()
+
+    def get(self, key, default=None, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).get(key, default, version),
+            lambda: self._memo.get(key, default, version),
+        )
+
+    def get_many(self, keys, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).get_many(keys, version),
+            lambda: self._memo.get_many(keys, version),
+        )
+
+    def has_key(self, key, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).has_key(key, version),
+            lambda: self._memo.has_key(key, version),
+        )
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).set(key, value, timeout, version),
+            lambda: self._memo.set(key, value, self._memo_timeout(timeout), version),
+        )
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).set_many(data, timeout, version),
+            lambda: self._memo.set_many(data, self._memo_timeout(timeout), version),
+        )
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).add(key, value, timeout, version),
+            lambda: self._memo.add(key, value, self._memo_timeout(timeout), version),
+        )
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).touch(key, timeout, version), lambda: False
+        )
+
+    def delete(self, key, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).delete(key, version),
+            lambda: self._memo.delete(key, version),
+        )
+
+    def delete_many(self, keys, version=None):
+        return self._try(
+            lambda: super(ResilientRedisCache, self).delete_many(keys, version),
+            lambda: self._memo.delete_many(keys, version),
+        )
+
+    def incr(self, key, delta=1, version=None):
+        def unavailable():
+            raise CacheUnavailable("Redis is unavailable: counters cannot be shared.")
+
+        return self._try(
+            lambda: super(ResilientRedisCache, self).incr(key, delta, version), unavailable
+        )
+
+    def clear(self):
+        self._memo.clear()
+        return self._try(lambda: super(ResilientRedisCache, self).clear(), lambda: None)
