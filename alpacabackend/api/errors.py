@@ -129,7 +129,9 @@ def exception_handler(exc, context):
         # PostgreSQL unreachable, a lock timeout, a statement timeout: nothing was committed
         # and the request may be retried; a 503, not a server fault.
         set_rollback()
-        logger.warning("Database unavailable while serving a request: %s", exc)
+        # Logged as an error with its traceback: the same class also carries programming
+        # errors (SQLite's "no such table"), which must not hide behind the 503.
+        logger.error("Database unavailable while serving a request: %s", exc, exc_info=exc)
         return Response(
             _database_unavailable_body(),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,

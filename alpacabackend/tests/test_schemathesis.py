@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 25
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 # Operations left out, with the reason: they act on the outside world or the process.

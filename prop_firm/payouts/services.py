@@ -158,7 +158,7 @@ def _day_start_ensure(account: PropFirmAccount) -> None:
     """The new day's marks before a withdrawal or a credit-back moves them: moved after the
     reset instant, they must be the new day's, whether the reset task has run or not, or a
     late reset would anchor EOD_HWM on the credited balance (issue 12 item 11)."""
-    from prop_firm.services.rule_engine import day_start_marks_ensure
+    from prop_firm.services.day_start import day_start_marks_ensure
 
     day_start_marks_ensure(account=account, now=timezone.now())
 

@@ -23,14 +23,13 @@ import contextvars
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from alpacabackend.money import to_cents
@@ -39,15 +38,19 @@ from core.quotes import quotes_get
 from prop_firm import rules
 from prop_firm.models import (
     AccountStatus,
-    PlanPhase,
     PropFirmAccount,
-    PropFirmPlan,
     RuleViolation,
 )
 from prop_firm.services import lifecycle, notifications
 from prop_firm.services.bulk import Marks, marks_write, snapshots_write
-from prop_firm.services.stages import account_rules, next_stage, stage_rules
-from prop_firm.services.trading_day import day_key, day_started_at
+from prop_firm.services.day_start import (
+    DAY_START_MARKS,
+    day_start_marks_ensure,
+    day_start_marks_preview,
+    day_start_snapshots_take,
+)
+from prop_firm.services.stages import PlanRulesCache, account_rules, next_stage
+from prop_firm.services.trading_day import day_key
 
 logger = logging.getLogger(__name__)
 
@@ -267,7 +270,7 @@ def account_mark(*, account: PropFirmAccount, now: datetime | None = None) -> ru
         "unrealized_pl",
         "peak_equity",
         "max_loss_floor",
-        *_DAY_START_MARKS,
+        *DAY_START_MARKS,
     ):
         setattr(account, name, getattr(locked, name))
     account.last_marked_at = locked.last_marked_at
@@ -522,38 +525,6 @@ def sweep_chunks(*, chunk_size: int | None = None) -> list[tuple[int, int]]:
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
-class _PlanRulesCache:
-    """Every plan's stage rules, loaded with two queries whatever the number of accounts."""
-
-    def __init__(self) -> None:
-        self._plans: dict[int, PropFirmPlan] = {}
-        self._phases: dict[int, list[PlanPhase]] = {}
-        self._rules: dict[tuple, rules.PlanRules] = {}
-
-    def load(self, plan_ids: Iterable[int]) -> None:
-        missing = set(plan_ids) - self._plans.keys()
-        if not missing:
-            return
-        for plan in PropFirmPlan.objects.filter(pk__in=missing):
-            self._plans[plan.pk] = plan
-            self._phases[plan.pk] = []
-        for phase in PlanPhase.objects.filter(plan_id__in=missing):
-            self._phases[phase.plan_id].append(phase)
-
-    def get(self, plan_id: int, stage: str, phase: int, starting_balance=None) -> rules.PlanRules:
-        """The rules of one stage for an account whose own B0 is `starting_balance`."""
-        key = (plan_id, stage, phase, starting_balance)
-        if key not in self._rules:
-            self._rules[key] = stage_rules(
-                self._plans[plan_id],
-                stage=stage,
-                phase=phase,
-                phases=self._phases[plan_id],
-                starting_balance=starting_balance,
-            )
-        return self._rules[key]
-
-
 class SweepContext:
     """What one process keeps between chunks of a sweep: `now`, quotes and plan rules
     (quotes fetched once per symbol per sweep)."""
@@ -564,7 +535,7 @@ class SweepContext:
         self.quotes: dict[str, rules.Quote] = {}
         self.market: dict[str, MarketQuote] = {}
         self._fetched: set[str] = set()
-        self.plans = _PlanRulesCache()
+        self.plans = PlanRulesCache()
         self.max_age = max_quote_age()
 
     def fetch(self, symbols: set[str]) -> None:
@@ -763,206 +734,6 @@ class ResetStats:
     checked: list[int] = field(default_factory=list)
 
 
-def day_start_snapshots_take(
-    *, now: datetime, account_ids: Iterable[int], plans: _PlanRulesCache | None = None
-) -> int:
-    """Takes the start-of-day snapshot (SOD_B, SOD_E, EOD_HWM, F_t) of those of `account_ids`
-    that are active and not yet snapshotted for the day key of `now`; returns how many.
-
-    The snapshot belongs to the day key, not to the time it is taken (see `_day_start_marks`).
-    `sod_day` guards against taking it twice, so any caller may take it: the daily reset
-    task, the sweep, the pre-trade check, the per-account check and the payout flows all do,
-    and none judges or moves an account's marks against yesterday's.
-    """
-
-    today = day_key(now)
-    started = day_started_at(today)
-    plans = plans or _PlanRulesCache()
-    with transaction.atomic():
-        return _day_start_snapshots_locked(
-            now=now, today=today, started=started, account_ids=account_ids, plans=plans
-        )
-
-
-_DAY_START_FIELDS = (
-    "id",
-    "plan_id",
-    "stage",
-    "phase",
-    "current_balance",
-    "equity",
-    "unrealized_pl",
-    "last_marked_at",
-    "eod_hwm",
-    "peak_equity",
-    "max_loss_floor",
-    "starting_balance",
-)
-
-
-def _positions_at(account_ids: list[int], started: datetime) -> dict[int, list[tuple]]:
-    """The positions each account held at the instant `started`: trades filled before it
-    and still open, or closed since (a partial close leaves its closed piece, with the same
-    entry, beside the open rest). One query; (PositionState, exit price or None) per trade."""
-    from django.db.models import Q
-
-    from paper_trading.models import Trade
-
-    rows = (
-        Trade.objects.filter(account_id__in=account_ids, entry_at__lt=started)
-        .filter(Q(status="OPEN") | Q(status="CLOSED", exit_at__gte=started))
-        .values_list(
-            "account_id", "asset__symbol", "direction", "quantity", "entry_price", "exit_price"
-        )
-    )
-    held: dict[int, list[tuple]] = defaultdict(list)
-    for account_id, symbol, direction, quantity, entry, exit_price in rows:
-        held[account_id].append(
-            (rules.PositionState(symbol, direction, quantity, entry or _ZERO), exit_price)
-        )
-    return held
-
-
-def _held_pl(held: list[tuple], quotes: Mapping[str, MarketQuote]) -> Decimal | None:
-    """U of the positions held at the reset, with the quotes of this valuation (a position
-    closed since, whose symbol has no quote, at its exit price); None when a price is
-    missing."""
-    engine_quotes = rule_quotes(quotes)
-    total = _ZERO
-    for position, exit_price in held:
-        price = rules.liquidation_price(position, engine_quotes.get(position.symbol))
-        price = price or exit_price
-        if price is None:
-            return None
-        total += rules.position_pl(position, price)
-    return total
-
-
-def _day_start_marks(*, rows, started, plans, quotes=None) -> list[PropFirmAccount]:
-    """The new day's marks of `rows` (`_DAY_START_FIELDS` values), unsaved.
-
-    RULES.md "The trading day": SOD_B is the balance at the reset instant (the current
-    balance minus the trading entries posted since). SOD_E is the equity at the reset: SOD_B
-    plus the positions held at that instant, valued with the quotes of this valuation, the
-    first one on or after the instant (the reset task, a sweep, a fill or a payout: every
-    path takes the snapshot before it moves anything). A mark stored before the instant is
-    never used: it may be hours old (issue 12 item 10). Only when a held position has no
-    price at all does the last stored mark stand in. EOD_HWM is raised to SOD_B.
-    """
-    from paper_trading.models import LedgerEntry
-
-    ids = [row[0] for row in rows]
-    since = dict(
-        LedgerEntry.objects.filter(account_id__in=ids, created_at__gte=started)
-        # A withdrawal is not a trading result: the payout already moved the marks by P,
-        # and adding it back would anchor the new day's floor P too high.
-        .exclude(kind__in=("PAYOUT", "PAYOUT_REVERSAL"))
-        .values("account_id")
-        .annotate(total=Sum("amount"))
-        .values_list("account_id", "total")
-    )
-    held = _positions_at(ids, started)
-    if quotes is None:
-        symbols = {position.symbol for items in held.values() for position, _ in items}
-        quotes = quotes_get(sorted(symbols)) if symbols else {}
-    plans.load({row[1] for row in rows})
-    updates = []
-    for (
-        account_id,
-        plan_id,
-        stage,
-        phase,
-        balance,
-        equity,
-        unrealized,
-        marked_at,
-        eod_hwm,
-        peak,
-        floor,
-        starting_balance,
-    ) in rows:
-        sod_balance = balance - since.get(account_id, _ZERO)
-        held_pl = _held_pl(held.get(account_id, []), quotes)
-        if held_pl is not None:
-            sod_equity = sod_balance + held_pl
-        elif marked_at is not None and marked_at <= started:
-            sod_equity = equity
-        else:
-            sod_equity = sod_balance + unrealized
-        marks = rules.day_start_marks(balance=sod_balance, equity=sod_equity, eod_hwm=eod_hwm)
-        new_floor = rules.max_loss_floor(
-            plans.get(plan_id, stage, phase, starting_balance),
-            eod_hwm=marks.eod_hwm,
-            peak_equity=peak,
-        )
-        updates.append(
-            PropFirmAccount(
-                id=account_id,
-                sod_balance=to_cents(marks.sod_balance),
-                sod_equity=to_cents(marks.sod_equity),
-                eod_hwm=to_cents(marks.eod_hwm),
-                max_loss_floor=max(floor, to_cents(new_floor)),
-            )
-        )
-    return updates
-
-
-_DAY_START_MARKS = ("sod_balance", "sod_equity", "eod_hwm", "max_loss_floor", "sod_day")
-
-
-def _day_start_snapshots_locked(*, now, today, started, account_ids, plans) -> int:
-    # Rows another transaction holds (a fill, a payout) are skipped, not overwritten: they
-    # are snapshotted by the next run or by their own per-account check.
-    due = (
-        PropFirmAccount.objects.filter(pk__in=list(account_ids), status=ACTIVE)
-        .exclude(sod_day__gte=today)
-        .order_by("id")
-        .select_for_update(skip_locked=True, of=("self",))
-    )
-    rows = list(due.values_list(*_DAY_START_FIELDS))
-    if not rows:
-        return 0
-    updates = _day_start_marks(rows=rows, started=started, plans=plans)
-    for update in updates:
-        update.sod_day = today
-    PropFirmAccount.objects.filter(status=ACTIVE).exclude(sod_day__gte=today).bulk_update(
-        updates, list(_DAY_START_MARKS), batch_size=len(updates)
-    )
-    return len(updates)
-
-
-def day_start_marks_due(*, account: PropFirmAccount, now: datetime) -> bool:
-    return account.status == ACTIVE and (account.sod_day is None or account.sod_day < day_key(now))
-
-
-def day_start_marks_preview(
-    *, account: PropFirmAccount, now: datetime, quotes: Mapping[str, MarketQuote] | None = None
-) -> None:
-    """Sets on `account` (in memory, nothing saved) the new day's marks the reset will
-    take, when it has not taken them yet: readers (the account detail) show today's floors
-    from the reset instant on, not yesterday's (issue 12 item 12)."""
-    if not day_start_marks_due(account=account, now=now):
-        return
-    today = day_key(now)
-    row = tuple(getattr(account, name) for name in _DAY_START_FIELDS)
-    (update,) = _day_start_marks(
-        rows=[row], started=day_started_at(today), plans=_PlanRulesCache(), quotes=quotes
-    )
-    for name in _DAY_START_MARKS[:-1]:
-        setattr(account, name, getattr(update, name))
-    account.sod_day = today
-
-
-def day_start_marks_ensure(*, account: PropFirmAccount, now: datetime) -> None:
-    """Takes the new day's snapshot of a locked `account` if due and reloads its marks:
-    called first by everything that judges or moves them (pre-trade check, per-account
-    check, payouts and credit-backs), so the result never depends on when the reset task
-    runs (RULES.md "Independence from the task's timing")."""
-    if day_start_marks_due(account=account, now=now):
-        day_start_snapshots_take(now=now, account_ids=[account.pk])
-        account.refresh_from_db(fields=list(_DAY_START_MARKS))
-
-
 def daily_reset(
     *, now: datetime | None = None, chunk_size: int | None = None, progress=None
 ) -> ResetStats:
@@ -973,7 +744,7 @@ def daily_reset(
     today = day_key(now)
     size = chunk_size or sweep_chunk_size()
     stats = ResetStats(day=today)
-    plans = _PlanRulesCache()
+    plans = PlanRulesCache()
     due_ids = list(
         PropFirmAccount.objects.filter(status=ACTIVE)
         .exclude(sod_day__gte=today)
@@ -994,7 +765,7 @@ def daily_reset(
     return stats
 
 
-def _time_limits_run_out(*, now: datetime, plans: _PlanRulesCache) -> list[int]:
+def _time_limits_run_out(*, now: datetime, plans: PlanRulesCache) -> list[int]:
     """Active accounts whose inactivity or stage time limit has run out (one query)."""
     rows = PropFirmAccount.objects.filter(status=ACTIVE).values_list(
         "id", "plan_id", "stage", "phase", "last_fill_at", "stage_started_at", "activated_at"

@@ -1,10 +1,11 @@
 """A plan's stages: evaluation phases 1..n, then FUNDED; and their rule parameters."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from prop_firm import rules
-from prop_firm.models import AccountStage, PropFirmPlan
+from prop_firm.models import AccountStage, PlanPhase, PropFirmPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +107,35 @@ def floor_rules(account) -> rules.PlanRules:
         drawdown_mode=plan.drawdown_mode,
         drawdown_lock_at_start=plan.drawdown_lock_at_start,
     )
+
+
+class PlanRulesCache:
+    """Every plan's stage rules, loaded with two queries whatever the number of accounts."""
+
+    def __init__(self) -> None:
+        self._plans: dict[int, PropFirmPlan] = {}
+        self._phases: dict[int, list[PlanPhase]] = {}
+        self._rules: dict[tuple, rules.PlanRules] = {}
+
+    def load(self, plan_ids: Iterable[int]) -> None:
+        missing = set(plan_ids) - self._plans.keys()
+        if not missing:
+            return
+        for plan in PropFirmPlan.objects.filter(pk__in=missing):
+            self._plans[plan.pk] = plan
+            self._phases[plan.pk] = []
+        for phase in PlanPhase.objects.filter(plan_id__in=missing):
+            self._phases[phase.plan_id].append(phase)
+
+    def get(self, plan_id: int, stage: str, phase: int, starting_balance=None) -> rules.PlanRules:
+        """The rules of one stage for an account whose own B0 is `starting_balance`."""
+        key = (plan_id, stage, phase, starting_balance)
+        if key not in self._rules:
+            self._rules[key] = stage_rules(
+                self._plans[plan_id],
+                stage=stage,
+                phase=phase,
+                phases=self._phases[plan_id],
+                starting_balance=starting_balance,
+            )
+        return self._rules[key]

@@ -12,6 +12,7 @@ from alpacabackend.api.errors import StateConflict
 from core.quotes import quotes_get
 from prop_firm import rules
 from prop_firm.services import rule_engine
+from prop_firm.services.day_start import day_start_marks_ensure
 from prop_firm.services.stages import account_rules
 
 
@@ -53,7 +54,7 @@ def check_order(
             raise TradeRejected(f"{asset.symbol} cannot be sold short.", code="SHORT_NOT_ALLOWED")
     # From the reset instant on the order is judged against the new day's floors, whether
     # or not the reset task has run yet.
-    rule_engine.day_start_marks_ensure(account=account, now=timezone.now())
+    day_start_marks_ensure(account=account, now=timezone.now())
     snapshot = rule_engine.account_snapshot_load(account=account, exclude_trade_id=pending_trade_id)
     quotes = quotes_get(sorted(snapshot.symbols | {asset.symbol}))
     rejection = rules.check_order(

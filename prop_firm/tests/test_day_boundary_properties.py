@@ -184,7 +184,7 @@ def test_a_late_reset_gives_the_marks_and_verdicts_of_an_on_time_reset(
     alice, bob, drawdown, basis, opening_price, morning, window, late_by, evening
 ):
     from prop_firm.payouts.testing import plan_create
-    from prop_firm.services.rule_engine import day_start_snapshots_take
+    from prop_firm.services.day_start import day_start_snapshots_take
 
     symbol = f"P{next(_symbols)}"
     clock = DAY.replace(hour=14)

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection, transaction
 
 from prop_firm.models import PropFirmAccount
-from prop_firm.services.rule_engine import day_start_snapshots_take, sweep
+from prop_firm.services.day_start import day_start_snapshots_take
+from prop_firm.services.rule_engine import sweep
 from prop_firm.tests.factories import active_account, open_position, put_quote
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
