@@ -58,7 +58,9 @@ def copy_models(objects: list, *, chunk: int = 50_000) -> int:
             values = []
             for f in fields:
                 value = getattr(obj, f.attname)
-                if value is None and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)):
+                if value is None and (
+                    getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                ):
                     value = now
                 values.append(_text(f.get_db_prep_save(value, connection)))
             buffer.write("\t".join(values))

@@ -86,19 +86,19 @@ def plan_get():
 
     plan, _ = PropFirmPlan.objects.get_or_create(
         name=PLAN_NAME,
-        defaults=dict(
-            description="Benchmark plan (the seed's $50K Challenge)",
-            plan_type="EVALUATION",
-            starting_balance=Decimal("50000.00"),
-            price=Decimal("99.00"),
-            max_daily_loss=Decimal("2500.00"),
-            max_total_loss=Decimal("5000.00"),
-            profit_target=Decimal("5000.00"),
-            min_trading_days=5,
-            max_position_size=Decimal("100.00"),
-            profit_split=Decimal("80.00"),
-            is_active=True,
-        ),
+        defaults={
+            "description": "Benchmark plan (the seed's $50K Challenge)",
+            "plan_type": "EVALUATION",
+            "starting_balance": Decimal("50000.00"),
+            "price": Decimal("99.00"),
+            "max_daily_loss": Decimal("2500.00"),
+            "max_total_loss": Decimal("5000.00"),
+            "profit_target": Decimal("5000.00"),
+            "min_trading_days": 5,
+            "max_position_size": Decimal("100.00"),
+            "profit_split": Decimal("80.00"),
+            "is_active": True,
+        },
     )
     return plan
 
@@ -220,9 +220,10 @@ def seed(args):
 
     cache.clear()  # db 9 is the bench's own
     assets_seed_if_empty()
-    asset = Asset.objects.filter(symbol="AAPL").first() or Asset.objects.filter(
-        tradable=True, asset_class="us_equity"
-    ).order_by("id").first()
+    asset = (
+        Asset.objects.filter(symbol="AAPL").first()
+        or Asset.objects.filter(tradable=True, asset_class="us_equity").order_by("id").first()
+    )
     plan = plan_get()
     now = timezone.now()
     world = {"asset": asset, "clients": []}
@@ -283,8 +284,11 @@ def scenarios_build(world) -> tuple[list[Scenario], dict]:
     clients = world["clients"]
     tokens = {
         "shared": token_for(world["shared_user"]),
-        **{(label, i): token_for(c[f"{label}_user"]) for i, c in enumerate(clients)
-           for label in ("fresh", "h1k", "h10k")},
+        **{
+            (label, i): token_for(c[f"{label}_user"])
+            for i, c in enumerate(clients)
+            for label in ("fresh", "h1k", "h10k")
+        },
     }
 
     def order(account_of):
@@ -300,27 +304,61 @@ def scenarios_build(world) -> tuple[list[Scenario], dict]:
 
     trades = "/api/paper-trading/trades/"
     scenarios = [
-        Scenario("profile", "GET profile (trivial, authenticated)", "GET",
-                 lambda i, n: ("/api/account/profile/", tokens[("fresh", i)])),
-        Scenario("order_shared", "POST market order (one shared account)", "POST",
-                 lambda i, n: (trades, tokens["shared"]),
-                 order(lambda i: world["shared_account"].pk)),
-        Scenario("order_own", "POST market order (one fresh account per client)", "POST",
-                 lambda i, n: (trades, tokens[("fresh", i)]),
-                 order(lambda i: clients[i]["fresh_account"].pk)),
-        Scenario("candles", "GET candles_v2 tf=1 limit=100", "GET",
-                 lambda i, n: (f"/api/core/assets/{asset.pk}/candles_v2/?tf=1&limit=100",
-                               tokens[("fresh", i)])),
-        Scenario("trades_1k", "GET trades list, unpaged, at 1,000 trades", "GET",
-                 lambda i, n: (trades, tokens[("h1k", i)])),
-        Scenario("order_1k", "POST market order, account with 1,000 trades (one per client)",
-                 "POST", lambda i, n: (trades, tokens[("h1k", i)]),
-                 order(lambda i: clients[i]["h1k_account"].pk)),
-        Scenario("order_10k", "POST market order, account with 10,000 trades (one per client)",
-                 "POST", lambda i, n: (trades, tokens[("h10k", i)]),
-                 order(lambda i: clients[i]["h10k_account"].pk)),
-        Scenario("trades_10k", "GET trades list, unpaged, at 10,000 trades", "GET",
-                 lambda i, n: (trades, tokens[("h10k", i)])),
+        Scenario(
+            "profile",
+            "GET profile (trivial, authenticated)",
+            "GET",
+            lambda i, n: ("/api/account/profile/", tokens[("fresh", i)]),
+        ),
+        Scenario(
+            "order_shared",
+            "POST market order (one shared account)",
+            "POST",
+            lambda i, n: (trades, tokens["shared"]),
+            order(lambda i: world["shared_account"].pk),
+        ),
+        Scenario(
+            "order_own",
+            "POST market order (one fresh account per client)",
+            "POST",
+            lambda i, n: (trades, tokens[("fresh", i)]),
+            order(lambda i: clients[i]["fresh_account"].pk),
+        ),
+        Scenario(
+            "candles",
+            "GET candles_v2 tf=1 limit=100",
+            "GET",
+            lambda i, n: (
+                f"/api/core/assets/{asset.pk}/candles_v2/?tf=1&limit=100",
+                tokens[("fresh", i)],
+            ),
+        ),
+        Scenario(
+            "trades_1k",
+            "GET trades list, unpaged, at 1,000 trades",
+            "GET",
+            lambda i, n: (trades, tokens[("h1k", i)]),
+        ),
+        Scenario(
+            "order_1k",
+            "POST market order, account with 1,000 trades (one per client)",
+            "POST",
+            lambda i, n: (trades, tokens[("h1k", i)]),
+            order(lambda i: clients[i]["h1k_account"].pk),
+        ),
+        Scenario(
+            "order_10k",
+            "POST market order, account with 10,000 trades (one per client)",
+            "POST",
+            lambda i, n: (trades, tokens[("h10k", i)]),
+            order(lambda i: clients[i]["h10k_account"].pk),
+        ),
+        Scenario(
+            "trades_10k",
+            "GET trades list, unpaged, at 10,000 trades",
+            "GET",
+            lambda i, n: (trades, tokens[("h10k", i)]),
+        ),
     ]
     return scenarios, tokens
 
@@ -330,14 +368,16 @@ def request(session, base, scenario: Scenario, i: int, n: int):
     headers = {"Authorization": f"Bearer {token}"}
     body = scenario.body(i, n) if scenario.body else None
     start = time.perf_counter()
-    response = session.request(scenario.method, base + path, json=body, headers=headers,
-                               timeout=120)
+    response = session.request(
+        scenario.method, base + path, json=body, headers=headers, timeout=120
+    )
     elapsed = time.perf_counter() - start
     return response, elapsed
 
 
-def run_slice(base, scenario: Scenario, clients: int, seconds: float, max_requests: int,
-              counters: dict) -> None:
+def run_slice(
+    base, scenario: Scenario, clients: int, seconds: float, max_requests: int, counters: dict
+) -> None:
     import requests
 
     deadline = time.perf_counter() + seconds
@@ -387,9 +427,21 @@ def percentile(values: list[float], q: float) -> float:
 def server_start(args, env) -> subprocess.Popen:
     gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
     process = subprocess.Popen(
-        [gunicorn, "alpacabackend.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
+        [
+            gunicorn,
+            "alpacabackend.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
     )
     return process
 
@@ -401,8 +453,11 @@ def server_wait(base: str, token: str, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited with {process.returncode}")
         try:
-            response = requests.get(base + "/api/account/profile/", timeout=5,
-                                    headers={"Authorization": f"Bearer {token}"})
+            response = requests.get(
+                base + "/api/account/profile/",
+                timeout=5,
+                headers={"Authorization": f"Bearer {token}"},
+            )
             if response.status_code == 200:
                 return
         except requests.ConnectionError:
@@ -467,27 +522,30 @@ def statement_counts(world, orders: int) -> list[tuple]:
         samples = {"buy": [], "sell": []}
         for n in range(2 * orders):
             side = "buy" if n % 2 == 0 else "sell"
-            body = {"account_id": account.pk, "symbol": asset.symbol, "side": side,
-                    "quantity": "1"}
+            body = {"account_id": account.pk, "symbol": asset.symbol, "side": side, "quantity": "1"}
             with CaptureQueriesContext(connection) as queries, RedisRoundTrips() as trips:
                 start = time.perf_counter()
                 response = api.post("/api/paper-trading/trades/", body, format="json")
                 elapsed = time.perf_counter() - start
             assert response.status_code == 201, response.content[:300]
             writes = sum(
-                1 for q in queries.captured_queries
+                1
+                for q in queries.captured_queries
                 if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
             )
             samples[side].append((elapsed, len(queries), writes, trips.count))
         for side, what in (("buy", "opens a position"), ("sell", "closes it")):
             rows = samples[side]
-            results.append((
-                label, what,
-                statistics.median(r[0] for r in rows) * 1000,
-                statistics.median(r[1] for r in rows),
-                statistics.median(r[2] for r in rows),
-                statistics.median(r[3] for r in rows),
-            ))
+            results.append(
+                (
+                    label,
+                    what,
+                    statistics.median(r[0] for r in rows) * 1000,
+                    statistics.median(r[1] for r in rows),
+                    statistics.median(r[2] for r in rows),
+                    statistics.median(r[3] for r in rows),
+                )
+            )
     return results
 
 
@@ -496,20 +554,27 @@ def statement_counts(world, orders: int) -> list[tuple]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url",
-                        default="postgres://postgres@127.0.0.1:5432/bench13_api")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench13_api")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--port", type=int, default=8713)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--slice", type=float, default=6.0, help="seconds per scenario per round")
-    parser.add_argument("--max-requests", type=int, default=2000,
-                        help="at most this many requests per scenario per round")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=2000,
+        help="at most this many requests per scenario per round",
+    )
     parser.add_argument("--history-small", type=int, default=1000)
     parser.add_argument("--history-large", type=int, default=10000)
-    parser.add_argument("--serial", type=int, default=0,
-                        help="also N one-at-a-time requests per scenario and statement counts")
+    parser.add_argument(
+        "--serial",
+        type=int,
+        default=0,
+        help="also N one-at-a-time requests per scenario and statement counts",
+    )
     parser.add_argument("--json", help="write the results here as JSON too")
     args = parser.parse_args()
     args.secret_key = secrets.token_urlsafe(50)
@@ -543,16 +608,22 @@ def main() -> None:
                 response, _ = request(session, base, scenario, i, counters[(scenario.name, i)])
                 counters[(scenario.name, i)] += 1
                 if response.status_code >= 400:
-                    raise SystemExit(f"{scenario.name}: {response.status_code} "
-                                     f"{response.text[:300]}")
-        print(f"load: {args.clients} clients, {args.rounds} rounds × {len(scenarios)} "
-              f"scenarios × {args.slice:g} s, gunicorn --workers {args.workers}", flush=True)
+                    raise SystemExit(
+                        f"{scenario.name}: {response.status_code} {response.text[:300]}"
+                    )
+        print(
+            f"load: {args.clients} clients, {args.rounds} rounds × {len(scenarios)} "
+            f"scenarios × {args.slice:g} s, gunicorn --workers {args.workers}",
+            flush=True,
+        )
         started = time.perf_counter()
         for round_number in range(args.rounds):
             for scenario in scenarios:
                 run_slice(base, scenario, args.clients, args.slice, args.max_requests, counters)
-            print(f"  round {round_number + 1} done at {time.perf_counter() - started:.0f} s",
-                  flush=True)
+            print(
+                f"  round {round_number + 1} done at {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
         serial = {}
         if args.serial:
             for scenario in scenarios:
@@ -568,17 +639,28 @@ def main() -> None:
         server_stop(process)
 
     print()
-    print(f"{'request':<66} {'n':>5} {'err':>4} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8}"
-          + ("  serial p50 ms" if args.serial else ""))
+    print(
+        f"{'request':<66} {'n':>5} {'err':>4} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8}"
+        + ("  serial p50 ms" if args.serial else "")
+    )
     table = {}
     for s in scenarios:
         rate = len(s.latencies) / s.wall if s.wall else 0.0
         p50, p99 = percentile(s.latencies, 0.50) * 1000, percentile(s.latencies, 0.99) * 1000
         errors = sum(s.errors.values())
-        table[s.name] = {"label": s.label, "n": len(s.latencies), "errors": s.errors,
-                         "rps": rate, "p50_ms": p50, "p99_ms": p99, "wall_s": s.wall,
-                         "serial_p50_ms": serial.get(s.name) if args.serial else None}
-        line = f"{s.label:<66} {len(s.latencies):>5} {errors:>4} {rate:>7.1f} {p50:>8.0f} {p99:>8.0f}"
+        table[s.name] = {
+            "label": s.label,
+            "n": len(s.latencies),
+            "errors": s.errors,
+            "rps": rate,
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "wall_s": s.wall,
+            "serial_p50_ms": serial.get(s.name) if args.serial else None,
+        }
+        line = (
+            f"{s.label:<66} {len(s.latencies):>5} {errors:>4} {rate:>7.1f} {p50:>8.0f} {p99:>8.0f}"
+        )
         if args.serial and serial.get(s.name) is not None:
             line += f"  {serial[s.name]:>12.0f}"
         print(line)
@@ -601,7 +683,8 @@ def main() -> None:
         for name in ("order_1k", "order_10k"):
             if serial.get(name) and serial.get("order_own"):
                 ratios[f"serial p50 {name} / order_own (goal <= 1.15)"] = (
-                    serial[name] / serial["order_own"])
+                    serial[name] / serial["order_own"]
+                )
     print()
     print("ratios (cost = 1 / throughput):")
     for name, value in ratios.items():
@@ -611,11 +694,15 @@ def main() -> None:
     if args.serial:
         counts = statement_counts(world, args.serial)
         print()
-        print("one market order in-process (median of "
-              f"{args.serial}; SQL statements, of which writes; Redis round trips):")
+        print(
+            "one market order in-process (median of "
+            f"{args.serial}; SQL statements, of which writes; Redis round trips):"
+        )
         for label, what, ms, sql, writes, trips in counts:
-            print(f"  {label:<14} order that {what:<17}: {ms:6.1f} ms, {sql:g} SQL "
-                  f"({writes:g} writes), {trips:g} Redis round trips")
+            print(
+                f"  {label:<14} order that {what:<17}: {ms:6.1f} ms, {sql:g} SQL "
+                f"({writes:g} writes), {trips:g} Redis round trips"
+            )
         results["statements"] = counts
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
