@@ -38,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -581,6 +582,7 @@ def main() -> None:
 
     env = server_environment(args)
     os.environ.update(env)
+    warnings.filterwarnings("ignore", message="No directory at")
     from _seed import ensure_database
 
     ensure_database(args.database_url)
