@@ -176,6 +176,17 @@ def table_stats() -> str:
     return f"account table: {live} live / {dead} dead tuples, {hot}/{updated} HOT updates, {size}"
 
 
+def vacuum() -> None:
+    """Every configuration starts from the same table: the dead row versions the previous
+    one's sweeps left are reclaimed first (the consecutive mode measures their effect)."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE prop_firm_propfirmaccount")
+    print(f"(VACUUM of the account table: {time.perf_counter() - start:.1f} s)", flush=True)
+
+
 # --- workers --------------------------------------------------------------------------------
 
 
@@ -204,6 +215,7 @@ def workers_start(count: int) -> list[subprocess.Popen]:
                 cwd=ROOT,
                 env=dict(os.environ),
                 start_new_session=True,
+                stdout=subprocess.DEVNULL,  # the banner; warnings and errors go to stderr
             )
         )
     return processes
@@ -259,6 +271,8 @@ def run_workers(args) -> None:
     )
     assert stats.accounts == args.accounts and not stats.flagged, stats.flagged[:5]
     times = []
+    if args.vacuum:
+        vacuum()
     for _ in range(args.repeat):
         round_number += 1
         store_quotes(symbols, round_number)
@@ -271,6 +285,8 @@ def run_workers(args) -> None:
     )
     summary = {"in-process": times}
     for count in args.workers:
+        if args.vacuum:
+            vacuum()
         processes = workers_start(count)
         try:
             workers_wait(count)
@@ -284,7 +300,7 @@ def run_workers(args) -> None:
                 times.append(sweep_on_workers())
         finally:
             workers_stop(processes)
-        summary[f"{count} worker(s)"] = times
+        summary.setdefault(f"{count} worker(s)", []).extend(times)
         print(
             f"{count} Celery worker(s) × concurrency 1: warm-up {warm:.2f} s, then "
             f"{' / '.join(f'{t:.2f}' for t in times)} s (median {statistics.median(times):.2f} s)",
@@ -373,6 +389,12 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="worker counts to compare")
     parser.add_argument("--repeat", type=int, default=3, help="timed sweeps per configuration")
     parser.add_argument("--sweeps", type=int, default=100, help="consecutive sweeps")
+    parser.add_argument(
+        "--no-vacuum",
+        dest="vacuum",
+        action="store_false",
+        help="workers mode: do not VACUUM the account table before each configuration",
+    )
     parser.add_argument("--naive-sample", type=int, default=200)
     args = parser.parse_args()
     args.workers = [int(n) for n in args.workers.split(",") if n]
