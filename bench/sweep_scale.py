@@ -25,6 +25,7 @@ bench only, `ignore_result=False` on the call). The workers are stopped at the e
 """
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -176,14 +177,15 @@ def table_stats() -> str:
     return f"account table: {live} live / {dead} dead tuples, {hot}/{updated} HOT updates, {size}"
 
 
-def vacuum() -> None:
+def vacuum(full: bool = False) -> None:
     """Every configuration starts from the same table: the dead row versions the previous
-    one's sweeps left are reclaimed first (the consecutive mode measures their effect)."""
+    one's sweeps left are reclaimed first (the consecutive mode measures their effect, and
+    starts from a table rewritten without them: VACUUM FULL)."""
     from django.db import connection
 
     start = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE prop_firm_propfirmaccount")
+        cursor.execute(f"VACUUM {'FULL ' if full else ''}ANALYZE prop_firm_propfirmaccount")
     print(f"(VACUUM of the account table: {time.perf_counter() - start:.1f} s)", flush=True)
 
 
@@ -331,6 +333,7 @@ def _chunk_size() -> int:
 def run_consecutive(args) -> None:
     from prop_firm.models import PropFirmAccount
 
+    vacuum(full=True)
     store_quotes(args.symbols, 0)
     elapsed, stats = sweep_in_process()
     print(f"warm-up sweep (start-of-day snapshots if due): {elapsed:.2f} s", flush=True)
@@ -361,6 +364,8 @@ def run_consecutive(args) -> None:
     )
     every10 = [times[0]] + [times[i - 1] for i in range(10, args.sweeps + 1, 10)]
     print("  1st and every 10th: " + ", ".join(f"{t:.2f}" for t in every10))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"accounts": args.accounts, "sweeps": times}))
     if args.naive_sample:
         sample = list(
             PropFirmAccount.objects.filter(status="ACTIVE").order_by("id")[: args.naive_sample]
@@ -395,6 +400,7 @@ def main() -> None:
         action="store_false",
         help="workers mode: do not VACUUM the account table before each configuration",
     )
+    parser.add_argument("--json", help="consecutive mode: every sweep's time, as JSON")
     parser.add_argument("--naive-sample", type=int, default=200)
     args = parser.parse_args()
     args.workers = [int(n) for n in args.workers.split(",") if n]
