@@ -13,7 +13,21 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import PolymorphicProxySerializer, inline_serializer
 from rest_framework import serializers
 
+from core.models import AssetClass
+from prop_firm.alpaca_api import shapes
 from prop_firm.api.serializers import ObjectiveOutput
+
+# Alpaca's enum values we answer (settings.ENUM_NAME_OVERRIDES names them in the schema).
+ORDER_STATUSES = sorted({*shapes.ORDER_STATUS.values(), "held"})  # held: a resting bracket's exits
+ORDER_CLASSES = ["simple", "bracket", "oto"]
+ORDER_SIDES = ["buy", "sell"]
+ORDER_TYPES = ["market", "limit", "stop", "stop_limit"]
+TIMES_IN_FORCE = ["day", "gtc"]  # ioc and fok orders that did not fill are canceled at once
+POSITION_SIDES = ["long", "short"]
+ASSET_STATUSES = ["active", "inactive"]
+EXCHANGES = sorted({*shapes.EXCHANGES, ""})
+ACCOUNT_STATUSES = sorted(set(shapes.ACCOUNT_STATUS.values()))
+CASH_ACTIVITY_TYPES = ["CSD", "CSW", "FEE", "JNLC"]
 
 
 def _text(help_text: str = "", **kwargs) -> serializers.CharField:
@@ -38,10 +52,10 @@ _DECIMAL = "A decimal number as a string."
 class AlpacaAccountOutput(serializers.Serializer):
     id = serializers.UUIDField()
     account_number = serializers.CharField()
-    status = serializers.CharField(
-        help_text="ACTIVE, APPROVAL_PENDING, INACTIVE (passed), DISABLED (failed), ACCOUNT_CLOSED."
+    status = serializers.ChoiceField(
+        ACCOUNT_STATUSES, help_text="INACTIVE once passed, DISABLED once failed."
     )
-    crypto_status = serializers.CharField(help_text="The same as status.")
+    crypto_status = serializers.ChoiceField(ACCOUNT_STATUSES, help_text="The same as status.")
     currency = serializers.CharField()
     buying_power = serializers.CharField(help_text=_DECIMAL)
     regt_buying_power = serializers.CharField(help_text=_DECIMAL)
@@ -99,27 +113,27 @@ class AlpacaPortfolioHistoryOutput(serializers.Serializer):
 class AlpacaFillActivityOutput(serializers.Serializer):
     id = serializers.CharField()
     account_id = serializers.UUIDField()
-    activity_type = serializers.CharField(help_text="FILL.")
+    activity_type = serializers.ChoiceField(["FILL"])
     transaction_time = _time()
-    type = serializers.CharField(help_text="fill.")
+    type = serializers.ChoiceField(["fill"])
     price = serializers.CharField(help_text=_DECIMAL)
     qty = serializers.CharField(help_text=_DECIMAL)
-    side = serializers.CharField(help_text="buy or sell.")
+    side = serializers.ChoiceField(ORDER_SIDES)
     symbol = serializers.CharField()
     leaves_qty = serializers.CharField(help_text=_DECIMAL)
     order_id = serializers.UUIDField()
     cum_qty = serializers.CharField(help_text=_DECIMAL)
-    order_status = serializers.CharField(help_text="filled.")
+    order_status = serializers.ChoiceField(["filled"])
 
 
 class AlpacaCashActivityOutput(serializers.Serializer):
     id = serializers.CharField()
     account_id = serializers.UUIDField()
-    activity_type = serializers.CharField(help_text="CSD, CSW, FEE or JNLC.")
+    activity_type = serializers.ChoiceField(CASH_ACTIVITY_TYPES)
     date = serializers.DateField()
     net_amount = serializers.CharField(help_text=_DECIMAL)
     description = serializers.CharField(allow_blank=True)
-    status = serializers.CharField(help_text="executed.")
+    status = serializers.ChoiceField(["executed"])
     symbol = _nullable("Always null.")
     qty = _nullable("Always null.")
     price = _nullable("Always null.")
@@ -179,21 +193,19 @@ class _OrderFields(serializers.Serializer):
     replaces = _nullable("Always null.")
     asset_id = serializers.UUIDField()
     symbol = serializers.CharField()
-    asset_class = serializers.CharField()
+    asset_class = serializers.ChoiceField(AssetClass.choices)
     notional = _nullable("Always null: orders are by quantity.")
     qty = serializers.CharField(help_text=_DECIMAL)
     filled_qty = serializers.CharField(help_text=_DECIMAL)
     filled_avg_price = _nullable(_DECIMAL)
-    order_class = serializers.CharField(help_text="simple, bracket or oto.")
-    order_type = serializers.CharField(help_text="market, limit, stop or stop_limit.")
-    type = serializers.CharField(help_text="The same as order_type.")
-    side = serializers.CharField(help_text="buy or sell.")
-    time_in_force = serializers.CharField(help_text="day or gtc.")
+    order_class = serializers.ChoiceField(ORDER_CLASSES)
+    order_type = serializers.ChoiceField(ORDER_TYPES)
+    type = serializers.ChoiceField(ORDER_TYPES, help_text="The same as order_type.")
+    side = serializers.ChoiceField(ORDER_SIDES)
+    time_in_force = serializers.ChoiceField(TIMES_IN_FORCE)
     limit_price = _nullable(_DECIMAL)
     stop_price = _nullable(_DECIMAL)
-    status = serializers.CharField(
-        help_text="new, held, filled, canceled, expired or rejected (Alpaca's statuses)."
-    )
+    status = serializers.ChoiceField(ORDER_STATUSES)
     extended_hours = serializers.BooleanField()
     trail_percent = _nullable("Always null: no trailing orders.")
     trail_price = _nullable("Always null: no trailing orders.")
@@ -246,13 +258,15 @@ class AlpacaCloseAnswerOutput(serializers.Serializer):
 class AlpacaPositionOutput(serializers.Serializer):
     asset_id = serializers.UUIDField()
     symbol = serializers.CharField()
-    exchange = _text("Empty when the exchange is not one of Alpaca's.")
-    asset_class = serializers.CharField()
+    exchange = serializers.ChoiceField(
+        EXCHANGES, allow_blank=True, help_text="Empty when the exchange is not one of Alpaca's."
+    )
+    asset_class = serializers.ChoiceField(AssetClass.choices)
     asset_marginable = serializers.BooleanField()
     avg_entry_price = serializers.CharField(help_text=_DECIMAL)
     qty = serializers.CharField(help_text=_DECIMAL + " Negative when short.")
     qty_available = serializers.CharField(help_text=_DECIMAL)
-    side = serializers.CharField(help_text="long or short.")
+    side = serializers.ChoiceField(POSITION_SIDES)
     market_value = _nullable(_DECIMAL + " null without a quote.")
     cost_basis = serializers.CharField(help_text=_DECIMAL)
     unrealized_pl = _nullable(_DECIMAL + " null without a quote.")
@@ -272,11 +286,13 @@ AlpacaAssetOutput = inline_serializer(
     name="AlpacaAsset",
     fields={
         "id": serializers.UUIDField(),
-        "class": serializers.CharField(help_text="us_equity or crypto."),
-        "exchange": _text("Empty when the exchange is not one of Alpaca's."),
+        "class": serializers.ChoiceField(AssetClass.choices),
+        "exchange": serializers.ChoiceField(
+            EXCHANGES, allow_blank=True, help_text="Empty when not one of Alpaca's exchanges."
+        ),
         "symbol": serializers.CharField(),
         "name": _text(),
-        "status": serializers.CharField(help_text="active or inactive."),
+        "status": serializers.ChoiceField(ASSET_STATUSES),
         "tradable": serializers.BooleanField(),
         "marginable": serializers.BooleanField(),
         "shortable": serializers.BooleanField(),
