@@ -282,6 +282,22 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": "prop_firm.models.AccountStatus",
         "TradeStatusEnum": "paper_trading.models.TradeStatus",
+        # Names that several fields share once the Alpaca API answers its own values.
+        "AssetClassEnum": "core.models.AssetClass",
+        "OrderTypeEnum": "paper_trading.models.OrderType",
+        "TimeInForceEnum": "paper_trading.models.TimeInForce",
+        "SideEnum": "prop_firm.alpaca_api.api.serializers.ORDER_SIDES",
+        # The Alpaca API's own values (lower case where ours are upper case).
+        "AlpacaOrderStatusEnum": "prop_firm.alpaca_api.api.serializers.ORDER_STATUSES",
+        "AlpacaOrderClassEnum": "prop_firm.alpaca_api.api.serializers.ORDER_CLASSES",
+        "AlpacaOrderTypeEnum": "prop_firm.alpaca_api.api.serializers.ORDER_TYPES",
+        "AlpacaTimeInForceEnum": "prop_firm.alpaca_api.api.serializers.TIMES_IN_FORCE",
+        "AlpacaPositionSideEnum": "prop_firm.alpaca_api.api.serializers.POSITION_SIDES",
+        "AlpacaAssetStatusEnum": "prop_firm.alpaca_api.api.serializers.ASSET_STATUSES",
+        "AlpacaExchangeEnum": "prop_firm.alpaca_api.api.serializers.EXCHANGES",
+        "AlpacaAccountStatusEnum": "prop_firm.alpaca_api.api.serializers.ACCOUNT_STATUSES",
+        "AlpacaCashActivityTypeEnum": "prop_firm.alpaca_api.api.serializers.CASH_ACTIVITY_TYPES",
+        "AlpacaFillOrderStatusEnum": ["filled"],
     },
 }
 

@@ -14,7 +14,7 @@ exception handler), so they are added here, once, from what the view is made of:
 - 429 when the view is throttled.
 A code a view declares itself is never replaced. A view with its own error shape (the
 Alpaca-compatible API) names it in `error_output` and adjusts the codes in
-`error_codes(codes, method)`.
+`error_codes(codes, method, has_query=...)`.
 
 It also marks what the answers really hold: a field is nullable when its method is
 annotated `-> ... | None` or its model field is `null=True` (along its whole `source`), and
@@ -143,7 +143,9 @@ class AutoSchema(SpectacularAutoSchema):
         if getattr(view, "throttle_classes", None):
             codes.add("429")
         adjust = getattr(view, "error_codes", None)
-        return adjust(codes, self.method) if adjust else codes
+        if adjust is None:
+            return codes
+        return adjust(codes, self.method, has_query=self._has_query_parameters())
 
     def _has_query_parameters(self) -> bool:
         try:

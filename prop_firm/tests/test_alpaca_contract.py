@@ -3,6 +3,7 @@
 alpaca-py's pydantic models want the trading numbers as strings and the market data as
 numbers; a bot that speaks REST directly reads the same table (docs/alpaca.md)."""
 
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -98,3 +99,61 @@ def test_every_field_of_the_contract_has_its_json_type(bot):
         if not _is(kind, value):
             wrong.append((endpoint, where, field, kind, value))
     assert wrong == []
+
+
+_JSON_TYPE = {
+    "decimal": "string",
+    "uuid": "string",
+    "time": "string",
+    "str": "string",
+    "number": "number",
+    "bool": "boolean",
+}
+
+
+def _operation_of(paths: dict, endpoint: str) -> dict:
+    """The documented GET whose path template matches the contract's endpoint."""
+    wanted = "/alpaca/" + endpoint.split("?")[0]
+    for template, operations in paths.items():
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), wanted):
+            return operations["get"]
+    raise AssertionError(f"{wanted} is not in the schema")
+
+
+def test_the_schema_documents_the_contract_types():
+    """The OpenAPI schema promises what the contract table checks in the answers: a client
+    generated from the schema reads the trading numbers as strings, market data as numbers."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+
+    def resolved(node: dict) -> dict:
+        while "$ref" in node or "allOf" in node:
+            node = (
+                components[node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else node["allOf"][0]
+            )
+        return node
+
+    wrong = []
+    for endpoint, where, field, kind in CONTRACT:
+        operation = _operation_of(schema["paths"], endpoint)
+        node = resolved(operation["responses"]["200"]["content"]["application/json"]["schema"])
+        for part in filter(None, where.replace("[0]", ".[0]").split(".")):
+            if part == "[0]":
+                node = resolved(node["items"])
+            else:  # a symbol: the value of a map keyed by symbol
+                node = resolved(
+                    node.get("properties", {}).get(part) or node["additionalProperties"]
+                )
+        documented = resolved(node["properties"][field]).get("type")
+        if documented != _JSON_TYPE[kind]:
+            wrong.append((endpoint, where, field, kind, documented))
+    assert wrong == []
+
+
+def test_a_path_with_a_newline_is_an_alpaca_not_found(bot):
+    response = bot.get("/alpaca/v2/assets/A%0AB")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": 40410000, "message": "endpoint not found"}

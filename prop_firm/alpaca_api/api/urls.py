@@ -40,5 +40,6 @@ urlpatterns = [
     path("v2/stocks/trades/latest", views.TradesLatestView.as_view(), name="trades-latest"),
     path("v2/stocks/snapshots", views.SnapshotsView.as_view(), name="snapshots"),
     path("v2/stocks/<str:symbol>/bars", views.SymbolBarsView.as_view(), name="symbol-bars"),
-    re_path(r"^.*$", alpaca_not_found),
+    # [\s\S], not ".": a path holding a newline (%0A) is unknown too, in Alpaca's form.
+    re_path(r"^[\s\S]*\Z", alpaca_not_found),
 ]

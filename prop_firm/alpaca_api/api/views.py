@@ -18,6 +18,7 @@ from alpacabackend.api.errors import InvalidInput
 from core.market import market_clock
 from core.providers import get_provider
 from prop_firm.alpaca_api import market_data, selectors, services, shapes
+from prop_firm.alpaca_api.api import serializers as out
 from prop_firm.alpaca_api.authentication import ApiKeyAuthentication, ApiKeyThrottle, HasApiKey
 from prop_firm.alpaca_api.errors import AlpacaErrorOutput, alpaca_exception_handler
 
@@ -27,6 +28,8 @@ _NEW_YORK = ZoneInfo("America/New_York")
 
 
 def _doc(operation_id: str, description: str, *, params=(), request=None, responses=None):
+    """`responses` are the success answers' shapes (serializers.py); the error statuses are
+    added by the schema's AutoSchema from `AlpacaView.error_codes`."""
     return extend_schema(
         operation_id=operation_id,
         tags=[TAG],
@@ -35,7 +38,7 @@ def _doc(operation_id: str, description: str, *, params=(), request=None, respon
             OpenApiParameter(name, OpenApiTypes.STR, description=text) for name, text in params
         ],
         request=request,
-        responses=responses or {200: OpenApiTypes.OBJECT},
+        responses=responses,
     )
 
 
@@ -100,13 +103,15 @@ class AlpacaView(APIView):
     throttle_classes = [ApiKeyThrottle]
 
     # The schema documents Alpaca's error shape and statuses: a refused order is 403, an
-    # invalid one or a state conflict 422 (never 409).
+    # invalid one, an invalid query parameter or a state conflict 422 (never 409).
     error_output = AlpacaErrorOutput
 
     @staticmethod
-    def error_codes(codes: set[str], method: str) -> set[str]:
+    def error_codes(codes: set[str], method: str, *, has_query: bool = False) -> set[str]:
         codes = (codes - {"409"}) | {"401", "403", "404"}
-        return codes | {"422"} if method in ("POST", "PUT", "PATCH", "DELETE") else codes
+        if has_query or method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes.add("422")
+        return codes
 
     def get_exception_handler(self):
         return alpaca_exception_handler
@@ -128,13 +133,18 @@ class AccountView(AlpacaView):
         "the latest quotes, last_equity is the start-of-day equity, buying_power the room the "
         "firm's leverage rule leaves; trading_blocked once the account is not ACTIVE or is at "
         "a loss floor.",
+        responses={200: out.AlpacaAccountOutput},
     )
     def get(self, request):
         return Response(selectors.account_answer(account=self.account))
 
 
 class AccountConfigurationsView(AlpacaView):
-    @_doc("alpaca_account_configurations", "Alpaca's AccountConfiguration (read only).")
+    @_doc(
+        "alpaca_account_configurations",
+        "Alpaca's AccountConfiguration (read only).",
+        responses={200: out.AlpacaAccountConfigurationOutput},
+    )
     def get(self, request):
         return Response(selectors.account_configuration(account=self.account))
 
@@ -150,6 +160,7 @@ class PortfolioHistoryView(AlpacaView):
             ("end", "RFC 3339."),
             ("period", "Accepted and ignored: every point is answered."),
         ],
+        responses={200: out.AlpacaPortfolioHistoryOutput},
     )
     def get(self, request):
         params = request.query_params
@@ -178,6 +189,7 @@ class ActivitiesView(AlpacaView):
             ("page_size", "1 to 100 (default 100)."),
             ("page_token", "The id of the last activity of the previous page."),
         ],
+        responses={200: out.ALPACA_ACTIVITY},
     )
     def get(self, request):
         params = request.query_params
@@ -202,6 +214,7 @@ class PropRulesView(AlpacaView):
         "What a bot needs from the firm that Alpaca has no field for (our own shape, "
         "docs/alpaca.md): the loss floors and the room left above them, the profit target "
         "and the progress towards it, the status, and when the trading day resets.",
+        responses={200: out.AlpacaPropRulesOutput},
     )
     def get(self, request):
         return Response(selectors.prop_rules(account=self.account))
@@ -226,6 +239,7 @@ class OrdersView(AlpacaView):
             ("side", "buy or sell."),
             ("nested", "Accepted: bracket exits always come as legs."),
         ],
+        responses={200: out.AlpacaOrderOutput(many=True)},
     )
     def get(self, request):
         params = request.query_params
@@ -249,6 +263,7 @@ class OrdersView(AlpacaView):
         "the same client_order_id returns the first order. The firm's refusals are 403, "
         "invalid orders 422.",
         request=OpenApiTypes.OBJECT,
+        responses={200: out.AlpacaOrderOutput},
     )
     def post(self, request):
         order = services.order_request_parse(request.data)
@@ -258,7 +273,7 @@ class OrdersView(AlpacaView):
     @_doc(
         "alpaca_orders_cancel_all",
         "Cancels every open order (207, one answer per order).",
-        responses={207: OpenApiTypes.OBJECT},
+        responses={207: out.AlpacaCancelAnswerOutput(many=True)},
     )
     def delete(self, request):
         answers = services.orders_cancel_all(account=self.account, user=request.user)
@@ -266,7 +281,7 @@ class OrdersView(AlpacaView):
 
 
 class OrderDetailView(AlpacaView):
-    @_doc("alpaca_orders_retrieve", "One order by id.")
+    @_doc("alpaca_orders_retrieve", "One order by id.", responses={200: out.AlpacaOrderOutput})
     def get(self, request, order_id: str):
         return Response(selectors.order_get(account=self.account, order_id=order_id))
 
@@ -275,6 +290,7 @@ class OrderDetailView(AlpacaView):
         "Changes an open order's limit_price or stop_price in place (same id); another qty "
         "or time_in_force is a 422: cancel and place a new order.",
         request=OpenApiTypes.OBJECT,
+        responses={200: out.AlpacaOrderOutput},
     )
     def patch(self, request, order_id: str):
         order = services.order_replace(
@@ -293,6 +309,7 @@ class OrderByClientIdView(AlpacaView):
         "alpaca_orders_by_client_order_id",
         "One order by its client_order_id.",
         params=[("client_order_id", "The client_order_id.")],
+        responses={200: out.AlpacaOrderOutput},
     )
     def get(self, request):
         client_order_id = request.query_params.get("client_order_id", "").strip()
@@ -311,7 +328,11 @@ class OrderByClientIdView(AlpacaView):
 
 
 class PositionsView(AlpacaView):
-    @_doc("alpaca_positions_list", "Open positions, one per symbol (net).")
+    @_doc(
+        "alpaca_positions_list",
+        "Open positions, one per symbol (net).",
+        responses={200: out.AlpacaPositionOutput(many=True)},
+    )
     def get(self, request):
         positions = selectors.position_list(account=self.account)
         return Response([selectors.public(p) for p in positions])
@@ -320,7 +341,7 @@ class PositionsView(AlpacaView):
         "alpaca_positions_close_all",
         "Closes every position at market (207, one answer per position).",
         params=[("cancel_orders", "true: cancel the open orders first.")],
-        responses={207: OpenApiTypes.OBJECT},
+        responses={207: out.AlpacaCloseAnswerOutput(many=True)},
     )
     def delete(self, request):
         answers = services.positions_close_all(
@@ -332,7 +353,11 @@ class PositionsView(AlpacaView):
 
 
 class PositionDetailView(AlpacaView):
-    @_doc("alpaca_positions_retrieve", "One position by symbol (BTCUSD for BTC/USD) or asset id.")
+    @_doc(
+        "alpaca_positions_retrieve",
+        "One position by symbol (BTCUSD for BTC/USD) or asset id.",
+        responses={200: out.AlpacaPositionOutput},
+    )
     def get(self, request, symbol: str):
         position = selectors.position_get(account=self.account, symbol_or_asset_id=symbol)
         return Response(selectors.public(position))
@@ -341,6 +366,7 @@ class PositionDetailView(AlpacaView):
         "alpaca_positions_close",
         "Closes the position at market: all of it, or qty shares, or percentage of it.",
         params=[("qty", "Shares to close."), ("percentage", "Percent of the position to close.")],
+        responses={200: out.AlpacaOrderOutput},
     )
     def delete(self, request, symbol: str):
         order = services.position_close(
@@ -367,6 +393,7 @@ class AssetsView(AlpacaView):
             ("asset_class", "us_equity or crypto."),
             ("exchange", "e.g. NASDAQ."),
         ],
+        responses={200: out.AlpacaAssetOutput(many=True)},
     )
     def get(self, request):
         params = request.query_params
@@ -379,13 +406,17 @@ class AssetsView(AlpacaView):
 
 
 class AssetDetailView(AlpacaView):
-    @_doc("alpaca_assets_retrieve", "One asset by symbol (BTCUSD for BTC/USD) or id.")
+    @_doc(
+        "alpaca_assets_retrieve",
+        "One asset by symbol (BTCUSD for BTC/USD) or id.",
+        responses={200: out.AlpacaAssetOutput},
+    )
     def get(self, request, symbol: str):
         return Response(shapes.asset_shape(selectors.asset_get(symbol_or_asset_id=symbol)))
 
 
 class ClockView(AlpacaView):
-    @_doc("alpaca_clock", "The US equity market's clock.")
+    @_doc("alpaca_clock", "The US equity market's clock.", responses={200: out.AlpacaClockOutput})
     def get(self, request):
         return Response(shapes.clock_shape(market_clock()))
 
@@ -395,6 +426,7 @@ class CalendarView(AlpacaView):
         "alpaca_calendar",
         "The US equity market's sessions (open and close in New York time).",
         params=[("start", "A date (default today)."), ("end", "A date (default start + 1 year).")],
+        responses={200: out.AlpacaCalendarDayOutput(many=True)},
     )
     def get(self, request):
         start = _date(request.query_params, "start") or datetime.now(_NEW_YORK).date()
@@ -439,6 +471,7 @@ class BarsView(AlpacaView):
         "alpaca_stocks_bars",
         "Bars of several symbols.",
         params=[("symbols", "Comma-separated."), *_BAR_PARAMS],
+        responses={200: out.AlpacaBarsOutput},
     )
     def get(self, request):
         return Response(
@@ -447,7 +480,12 @@ class BarsView(AlpacaView):
 
 
 class SymbolBarsView(AlpacaView):
-    @_doc("alpaca_stocks_symbol_bars", "Bars of one symbol.", params=_BAR_PARAMS)
+    @_doc(
+        "alpaca_stocks_symbol_bars",
+        "Bars of one symbol.",
+        params=_BAR_PARAMS,
+        responses={200: out.AlpacaSymbolBarsOutput},
+    )
     def get(self, request, symbol: str):
         answer = _bars(request, market_data.symbols_parse(symbol))
         bars = answer["bars"].get(symbol.upper(), [])
@@ -460,14 +498,24 @@ _SYMBOLS = [("symbols", "Comma-separated."), ("feed", "Accepted and ignored.")]
 
 
 class QuotesLatestView(AlpacaView):
-    @_doc("alpaca_stocks_quotes_latest", "The latest quote of each symbol.", params=_SYMBOLS)
+    @_doc(
+        "alpaca_stocks_quotes_latest",
+        "The latest quote of each symbol.",
+        params=_SYMBOLS,
+        responses={200: out.AlpacaQuotesLatestOutput},
+    )
     def get(self, request):
         symbols = market_data.symbols_parse(request.query_params.get("symbols"))
         return Response(market_data.quotes_latest(symbols=symbols))
 
 
 class TradesLatestView(AlpacaView):
-    @_doc("alpaca_stocks_trades_latest", "The latest trade price of each symbol.", params=_SYMBOLS)
+    @_doc(
+        "alpaca_stocks_trades_latest",
+        "The latest trade price of each symbol.",
+        params=_SYMBOLS,
+        responses={200: out.AlpacaTradesLatestOutput},
+    )
     def get(self, request):
         symbols = market_data.symbols_parse(request.query_params.get("symbols"))
         return Response(market_data.trades_latest(symbols=symbols))
@@ -478,6 +526,7 @@ class SnapshotsView(AlpacaView):
         "alpaca_stocks_snapshots",
         "Latest trade and quote, minute bar, daily bar and previous daily bar per symbol.",
         params=_SYMBOLS,
+        responses={200: out.AlpacaSnapshotsOutput},
     )
     def get(self, request):
         symbols = market_data.symbols_parse(request.query_params.get("symbols"))
