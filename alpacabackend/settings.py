@@ -127,6 +127,9 @@ WSGI_APPLICATION = "alpacabackend.wsgi.application"
 ASGI_APPLICATION = "alpacabackend.asgi.application"
 
 AUTH_USER_MODEL = "account.User"
+# The account paper trading trades on: the firm's model, named here so the engine (the lower
+# layer) never imports the firm (paper_trading/firm.py).
+PAPER_TRADING_ACCOUNT_MODEL = "prop_firm.PropFirmAccount"
 
 # `manage.py test [labels] [-k ...]` runs the pytest suite (the tests are pytest tests).
 TEST_RUNNER = "alpacabackend.test_runner.PytestTestRunner"

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from alpacabackend.db import AppendOnlyModel
 from alpacabackend.money import MONEY_DIGITS, PRICE_DIGITS, QUANTITY_DIGITS
-from prop_firm.models import AppendOnlyModel
 
 MONEY = MONEY_DIGITS
 PRICE = PRICE_DIGITS

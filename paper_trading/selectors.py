@@ -4,9 +4,12 @@ Valuations use the latest cached quote whatever its age (a stale price is shown,
 to fill); the liquidation price is the bid for a long, the ask for a short, last otherwise.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -14,10 +17,13 @@ from alpacabackend.api.errors import InvalidInput, NotFound
 from alpacabackend.money import to_cents
 from core.models import Asset
 from core.quotes import quotes_get
+from paper_trading.firm import account_model
 from paper_trading.models import Trade, TradeStatus
+from paper_trading.positions import PositionState
 from paper_trading.services import fills
-from prop_firm.models import AccountStatus, PropFirmAccount
-from prop_firm.rules import PositionState
+
+if TYPE_CHECKING:
+    from prop_firm.models import PropFirmAccount
 
 _ZERO = Decimal(0)
 
@@ -59,7 +65,8 @@ def account_current(*, user) -> PropFirmAccount | None:
     is the account the web app shows and trades. An order without `account_id` goes there, and
     the trades and positions lists without `account_id` show it."""
     return (
-        PropFirmAccount.objects.filter(user=user, status=AccountStatus.ACTIVE)
+        account_model()
+        .objects.filter(user=user, status="ACTIVE")
         .order_by(*ACCOUNT_LIST_ORDER)
         .first()
     )
@@ -72,11 +79,11 @@ def account_shown(*, user) -> PropFirmAccount | None:
     current = account_current(user=user)
     if current is not None:
         return current
-    return PropFirmAccount.objects.filter(user=user).order_by(*ACCOUNT_LIST_ORDER).first()
+    return account_model().objects.filter(user=user).order_by(*ACCOUNT_LIST_ORDER).first()
 
 
 def account_get(*, user, account_id: int) -> PropFirmAccount:
-    account = PropFirmAccount.objects.filter(user=user, pk=account_id).first()
+    account = account_model().objects.filter(user=user, pk=account_id).first()
     if account is None:
         raise NotFound("Account not found.")
     return account

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from alpacabackend.db import AppendOnlyModel
 from alpacabackend.money import MONEY_DIGITS, PERCENT_DIGITS
 
 MONEY = MONEY_DIGITS
@@ -240,21 +241,6 @@ class PropFirmAccount(models.Model):
         from prop_firm.services.rule_engine import RuleEngine
 
         return RuleEngine(self).check_all_rules()
-
-
-class AppendOnlyModel(models.Model):
-    """Rows of an audit trail: written once, never changed or deleted by code."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("_allow_update", False):
-            raise ValidationError(f"{type(self).__name__} rows are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(f"{type(self).__name__} rows are append-only.")
 
 
 class AccountActivity(AppendOnlyModel):

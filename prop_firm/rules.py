@@ -27,6 +27,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from alpacabackend.money import to_cents
+from paper_trading.positions import PositionState
 
 LONG = "LONG"
 SHORT = "SHORT"
@@ -146,27 +147,6 @@ class PlanRules:
             raise ValueError(f"daily_loss_basis must be one of {DAILY_LOSS_BASES}")
         if self.drawdown_mode not in DRAWDOWN_MODES:
             raise ValueError(f"drawdown_mode must be one of {DRAWDOWN_MODES}")
-
-
-@dataclass(frozen=True, slots=True)
-class PositionState:
-    """An open position: `quantity` > 0, `entry_price` the average entry price.
-
-    Commissions are not part of it: they are ledger entries, already in the balance B.
-    """
-
-    symbol: str
-    direction: str
-    quantity: Decimal
-    entry_price: Decimal
-
-    def __post_init__(self) -> None:
-        _require_number("quantity", self.quantity)
-        _require_number("entry_price", self.entry_price)
-        if self.direction not in DIRECTIONS:
-            raise ValueError(f"direction must be LONG or SHORT (got {self.direction!r})")
-        if self.quantity <= 0:
-            raise ValueError("quantity must be positive")
 
 
 @dataclass(frozen=True, slots=True)

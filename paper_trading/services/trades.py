@@ -25,12 +25,15 @@ the trades it closed, which carry the order's client_order_id / Idempotency-Key 
 `closing_*`); when a rest opens, the order row becomes that trade, holding the rest.
 """
 
+from __future__ import annotations
+
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import transaction
@@ -41,6 +44,7 @@ from alpacabackend.api.errors import InvalidInput, StateConflict
 from alpacabackend.money import to_quantity
 from core.quotes import quotes_get
 from core.services.quotes import quotes_ensure_fresh
+from paper_trading.firm import TradeRejected, account_model, after_fill, check_order
 from paper_trading.models import (
     CloseReason,
     Direction,
@@ -54,8 +58,9 @@ from paper_trading.models import (
 from paper_trading.services import fills
 from paper_trading.services.clock import market_is_open, session_close
 from paper_trading.services.ledger import ledger_post
-from prop_firm.models import PropFirmAccount
-from prop_firm.services.trading_rules import TradeRejected, after_fill, check_order
+
+if TYPE_CHECKING:
+    from prop_firm.models import PropFirmAccount
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +152,7 @@ def _fresh_quote(asset, now: datetime):
 
 
 def _lock_account(account_id: int) -> PropFirmAccount:
-    return PropFirmAccount.objects.select_for_update().get(pk=account_id)
+    return account_model().objects.select_for_update().get(pk=account_id)
 
 
 def _lock_trade(trade_id: int) -> Trade:

@@ -8,19 +8,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from alpacabackend.api.errors import StateConflict
 from core.quotes import quotes_get
+from paper_trading.firm import TradeRejected  # defined by the engine, raised by the firm
 from prop_firm import rules
 from prop_firm.services import rule_engine
 from prop_firm.services.day_start import day_start_marks_ensure
 from prop_firm.services.stages import account_rules
-
-
-class TradeRejected(StateConflict):
-    """An order the firm's rules refuse. Not a violation: nothing fails, nothing is written."""
-
-    status_code = 400
-    default_code = "TRADE_REJECTED"
 
 
 def check_order(

@@ -7,7 +7,7 @@ from django.db.models import DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce, Round
 
 from alpacabackend.money import to_cents
-from prop_firm.models import PropFirmAccount
+from paper_trading.firm import account_model
 
 
 def accounts_out_of_balance():
@@ -20,7 +20,8 @@ def accounts_out_of_balance():
         output_field=money,
     )
     return (
-        PropFirmAccount.objects.annotate(ledger_total=ledger_total)
+        account_model()
+        .objects.annotate(ledger_total=ledger_total)
         .exclude(current_balance=F("ledger_total"))
         .order_by("id")
         .values_list("id", "account_number", "current_balance", "ledger_total")
