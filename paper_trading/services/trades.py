@@ -154,7 +154,10 @@ def _lock_trade(trade_id: int) -> Trade:
     return Trade.objects.select_for_update(of=("self",)).select_related("asset").get(pk=trade_id)
 
 
-def _record_fill(account: PropFirmAccount, now: datetime) -> None:
+def _record_fill(account: PropFirmAccount, now: datetime, realized: Decimal | None = None) -> None:
+    """Notes a fill (and a close's realised P&L) on the locked account instance; the firm's
+    `after_fill` books it into the account's running totals in the same transaction."""
+    account.__dict__.setdefault("fills_unbooked", []).append((now, realized))
     account.first_fill_at = account.first_fill_at or now
     account.last_fill_at = now
     account.save(update_fields=["first_fill_at", "last_fill_at", "updated_at"])
@@ -287,7 +290,7 @@ def _close(
             memo=f"Commission: {side} {quantity} {symbol} @ {price}{share}",
             created_by=user,
         )
-    _record_fill(account, now)
+    _record_fill(account, now, closed.realized_pl)
     return closed
 
 
@@ -717,9 +720,7 @@ def trade_remove(*, trade: Trade, user=None, now: datetime | None = None) -> Tra
     if trade.hidden_at is None:
         # Only the flag changes: no money moves, so the account lock is not needed.
         trade.hidden_at = now or timezone.now()
-        Trade.objects.filter(pk=trade.pk, status__in=_FINISHED).update(
-            hidden_at=trade.hidden_at
-        )
+        Trade.objects.filter(pk=trade.pk, status__in=_FINISHED).update(hidden_at=trade.hidden_at)
     return trade
 
 
