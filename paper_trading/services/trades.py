@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from alpacabackend.api.errors import InvalidInput, StateConflict
 from alpacabackend.money import to_quantity
-from core.quotes import quotes_get
+from core.quotes import quotes_get, quotes_memoized
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading.models import (
     CloseReason,
@@ -156,11 +156,9 @@ def _lock_trade(trade_id: int) -> Trade:
 
 def _record_fill(account: PropFirmAccount, now: datetime, realized: Decimal | None = None) -> None:
     """Notes a fill (and a close's realised P&L) on the locked account instance; the firm's
-    `after_fill` books it into the account's running totals in the same transaction."""
+    `after_fill` books it into the account's running totals (first and last fill, trading
+    days, profits) and writes them with the balance in one UPDATE, in the same transaction."""
     account.__dict__.setdefault("fills_unbooked", []).append((now, realized))
-    account.first_fill_at = account.first_fill_at or now
-    account.last_fill_at = now
-    account.save(update_fields=["first_fill_at", "last_fill_at", "updated_at"])
 
 
 def _fill_entry(
@@ -191,6 +189,7 @@ def _fill_entry(
             reference=f"trade:{trade.pk}",
             memo=f"Commission: {side} {trade.quantity} {trade.asset.symbol} @ {price}",
             created_by=user,
+            save_account=False,
         )
     _record_fill(account, now)
 
@@ -277,6 +276,7 @@ def _close(
             memo=f"{CloseReason(reason).label}: {closed.direction.lower()} {quantity} {symbol} "
             f"{closed.entry_price} → {price}",
             created_by=user,
+            save_account=False,
         )
     if exit_fee:
         side = fills.exit_side(closed.direction).lower()
@@ -289,6 +289,7 @@ def _close(
             reference=reference,
             memo=f"Commission: {side} {quantity} {symbol} @ {price}{share}",
             created_by=user,
+            save_account=False,
         )
     _record_fill(account, now, closed.realized_pl)
     return closed
@@ -451,6 +452,7 @@ def _fill_reducing(
     return OrderResult(trade=closed[-1], closed=closed, opened=order)
 
 
+@quotes_memoized
 def order_place(
     *,
     account: PropFirmAccount,
@@ -583,7 +585,7 @@ def order_place(
                 user=user,
             )
         else:
-            trade.save()
+            # Filled at once: inserted OPEN by `_fill_entry`, never PENDING then updated.
             _fill_entry(
                 account=account, trade=trade, price=fill.price, now=now, config=config, user=user
             )
@@ -603,6 +605,7 @@ def trade_place(
     ).trade
 
 
+@quotes_memoized
 def trade_close(
     *,
     trade: Trade,
@@ -1059,4 +1062,9 @@ def account_liquidate(*, account, quotes: Mapping | None = None, reason: str = "
             closed.rejection_reason = reason
             closed.save(update_fields=["rejection_reason", "updated_at"])
         changed.append(closed)
+    # The balance is written here, whoever called: the fills' running totals are the
+    # firm's to book (its liquidation does).
+    unsaved = account.__dict__.pop("unsaved_fields", None)
+    if unsaved:
+        account.save(update_fields=[*sorted(unsaved), "updated_at"])
     return changed

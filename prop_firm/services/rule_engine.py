@@ -321,9 +321,10 @@ def fills_book(account: PropFirmAccount) -> list[str]:
 
     Fills arrive in time order: a fill on a later day key than the last one is a new
     trading day; a close on a later day than `profit_day` closes that day's tally."""
+    unsaved = sorted(account.__dict__.pop("unsaved_fields", ()))
     journal = account.__dict__.pop("fills_unbooked", None)
     if not journal:
-        return []
+        return unsaved
     before = {name: getattr(account, name) for name in FILL_STATS_FIELDS}
     for at, realized in journal:
         key = day_key(at)
@@ -346,7 +347,7 @@ def fills_book(account: PropFirmAccount) -> list[str]:
             account.profit_day_pl = _ZERO
         account.profit_day_pl += realized
         account.realized_profit += realized
-    return [name for name in FILL_STATS_FIELDS if getattr(account, name) != before[name]]
+    return unsaved + [name for name in FILL_STATS_FIELDS if getattr(account, name) != before[name]]
 
 
 def account_evaluate(
@@ -502,8 +503,9 @@ def account_check_locked(
 
 def _apply_fill_stats(account: PropFirmAccount, snapshot: AccountSnapshot) -> list[str]:
     account.__dict__.pop("fills_unbooked", None)  # the history includes them
+    unsaved = sorted(account.__dict__.pop("unsaved_fields", ()))
     stats = fill_stats_from_history(account, snapshot)
-    changed = [name for name, value in stats.items() if getattr(account, name) != value]
+    changed = unsaved + [name for name, value in stats.items() if getattr(account, name) != value]
     for name in changed:
         setattr(account, name, stats[name])
     return changed
@@ -541,9 +543,6 @@ def _breach_handle(
     finally:
         _acting.reset(token)
     account.refresh_from_db()
-    changed = fills_book(account)
-    if changed:
-        account.save(update_fields=[*changed, "updated_at"])
     lifecycle.fail_locked(account=account, reason=reason, now=now, actor=actor)
     for breach in evaluation.breaches:
         notifications.notify(
@@ -1111,6 +1110,11 @@ def day_start_marks_ensure(*, account: PropFirmAccount, now: datetime) -> None:
     check, payouts and credit-backs), so the result never depends on when the reset task
     runs (RULES.md "Independence from the task's timing")."""
     if day_start_marks_due(account=account, now=now):
+        # The snapshot reads the stored balance beside the ledger: a balance the order path
+        # has not written yet (a close before the first check of the day) is written first.
+        unsaved = account.__dict__.pop("unsaved_fields", None)
+        if unsaved:
+            account.save(update_fields=[*sorted(unsaved), "updated_at"])
         day_start_snapshots_take(now=now, account_ids=[account.pk])
         account.refresh_from_db(fields=list(_DAY_START_MARKS))
 
