@@ -650,8 +650,6 @@ _SWEEP_FIELDS = (
     "sod_equity",
     "eod_hwm",
     "peak_equity",
-    "equity",
-    "unrealized_pl",
     "max_loss_floor",
     "stage_started_at",
     "activated_at",
@@ -802,8 +800,6 @@ def _sweep_chunk_locked(*, first_id: int, last_id: int, context: SweepContext) -
         sod_equity,
         eod_hwm,
         peak_equity,
-        equity,
-        unrealized,
         floor,
         stage_started_at,
         activated_at,
@@ -846,13 +842,12 @@ def _sweep_chunk_locked(*, first_id: int, last_id: int, context: SweepContext) -
         new_peak = to_cents(evaluation.peak_equity)
         new_floor = to_cents(evaluation.max_loss_floor)
         snapshot_due = snapshot_at is None or now - snapshot_at >= interval
-        if (
-            new_equity != equity
-            or new_unrealized != unrealized
-            or new_peak > peak_equity
-            or new_floor > floor
-            or snapshot_due
-        ):
+        # Only what matters is written (issue 13): a raised PEAK_E or F_t, or an equity
+        # point when due. E and U move with every tick; the trader's views value them live
+        # (account detail, positions), so rewriting every row every sweep bought nothing but
+        # dead tuples. The stored E is at most one snapshot interval old, and every fill,
+        # refresh and flagged check stores it too.
+        if new_peak > peak_equity or new_floor > floor or snapshot_due:
             updates.append(
                 Marks(
                     account_id,
