@@ -16,11 +16,12 @@ requests do not each wait for a connect timeout. Meanwhile:
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,42 @@ def _redis_errors() -> tuple[type[Exception], ...]:
     return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
+class _SharedClient(RedisCacheClient):
+    """Django's client builds a new `redis.Redis` on every call; one per pool is enough
+    (it is thread-safe, and its pool reconnects after a fork)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+        self._lock = threading.Lock()
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(index)
+                if client is None:
+                    pool = self._get_connection_pool(write)
+                    client = self._clients[index] = self._client(connection_pool=pool)
+        return client
+
+
+# One client (and connection pool) per process and server, whatever the number of threads
+# or of backend instances Django makes (one per thread).
+_shared_clients: dict[tuple, _SharedClient] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_client(servers, options) -> _SharedClient:
+    # The retry policy is a new object per backend instance, always the same policy.
+    key = (tuple(servers), tuple(sorted((k, repr(v)) for k, v in options.items() if k != "retry")))
+    with _shared_lock:
+        if key not in _shared_clients:
+            _shared_clients[key] = _SharedClient(servers, **options)
+        return _shared_clients[key]
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         from redis.backoff import NoBackoff
@@ -63,6 +100,7 @@ class ResilientRedisCache(RedisCache):
         # No retries with backoff inside a request: one refused connection is enough to know.
         options = {"retry": Retry(NoBackoff(), 0), **params.get("OPTIONS", {})}
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = lambda servers, **options: _shared_client(servers, options)
         self._memo = LocMemCache(
             f"resilient-memo-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 100_000}}
         )

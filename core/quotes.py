@@ -6,6 +6,9 @@ valuations and the rule engine read here (`quotes_get`). A quote older than
 MARKET_DATA_MAX_QUOTE_AGE seconds is *stale*: shown with its age, never used as fresh.
 """
 
+import contextlib
+import contextvars
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -54,21 +57,62 @@ def quotes_store(quotes: list[Quote]) -> None:
         if q.symbol not in current or current[q.symbol].timestamp <= q.timestamp
     }
     cache.set_many(newer, timeout=_TTL_SECONDS)
+    memo = _memo.get()
+    if memo is not None:
+        memo.update({q.symbol: q for q in quotes if _KEY.format(q.symbol) in newer})
     newest = max(q.timestamp for q in quotes)
     known = quotes_last_at()
     if known is None or known < newest:
         cache.set(_LAST_QUOTE_AT_KEY, newest.isoformat(), timeout=_TTL_SECONDS)
 
 
+# Within one request (`quotes_memo`), a symbol's quote is read from the cache once: the
+# order path asks for it before the lock, in the pre-trade check and after the fill, and
+# each ask was a Redis round trip (issue 13). Values: symbol → Quote, or None when absent.
+_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("quotes_memo", default=None)
+
+
+@contextlib.contextmanager
+def quotes_memo():
+    """Reads each symbol's quote at most once inside the block (nested blocks share it)."""
+    if _memo.get() is not None:
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def quotes_memoized(func):
+    """Runs `func` inside `quotes_memo` (a use case that reads a quote in several steps)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with quotes_memo():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def quotes_get(symbols) -> dict[str, Quote]:
     """The cached quotes for these symbols (fresh or not: callers check `is_fresh`)."""
     symbols = list(dict.fromkeys(symbols))
-    raw = cache.get_many([_KEY.format(symbol) for symbol in symbols])
-    return {
-        symbol: _decode(symbol, raw[_KEY.format(symbol)])
-        for symbol in symbols
-        if _KEY.format(symbol) in raw
-    }
+    memo = _memo.get()
+    wanted = symbols if memo is None else [s for s in symbols if s not in memo]
+    found = {}
+    if wanted:
+        raw = cache.get_many([_KEY.format(symbol) for symbol in wanted])
+        found = {
+            symbol: _decode(symbol, raw[_KEY.format(symbol)])
+            for symbol in wanted
+            if _KEY.format(symbol) in raw
+        }
+    if memo is None:
+        return found
+    memo.update({symbol: found.get(symbol) for symbol in wanted})
+    return {symbol: memo[symbol] for symbol in symbols if memo[symbol] is not None}
 
 
 def quotes_last_at() -> datetime | None:

@@ -81,7 +81,14 @@ def check_order(**order) -> None:
 
 
 def after_fill(**fill) -> None:
+    """The firm's post-fill step, then whatever the order path left unwritten on the account
+    (its balance): the firm writes it with its own marks in one UPDATE, and if it did not,
+    the engine does, so balance == Σ ledger never depends on which firm is registered."""
     firm_rules().after_fill(**fill)
+    account = fill["account"]
+    unsaved = account.__dict__.pop("unsaved_fields", None)
+    if unsaved:
+        account.save(update_fields=[*sorted(unsaved), "updated_at"])
 
 
 def account_model() -> type[models.Model]:

@@ -202,6 +202,15 @@ class PropFirmAccount(models.Model):
     trading_days = models.PositiveIntegerField(default=0)
     first_fill_at = models.DateTimeField(null=True, blank=True)
     last_fill_at = models.DateTimeField(null=True, blank=True)
+    # Running totals of the fills, kept in the fill's transaction so that the order path
+    # never reads the trade history (issue 13): the day key of the last fill (a fill on a
+    # later day is a new trading day), the stage's realised profit, and for consistency
+    # the latest day with a close, its profit and the best profit of the days before it.
+    last_fill_day = models.DateField(null=True, blank=True)
+    realized_profit = models.DecimalField(**MONEY, default=Decimal("0"))
+    profit_day = models.DateField(null=True, blank=True)
+    profit_day_pl = models.DecimalField(**MONEY, default=Decimal("0"))
+    best_prior_day_pl = models.DecimalField(**MONEY, null=True, blank=True)
 
     stage_started_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
@@ -226,6 +235,15 @@ class PropFirmAccount(models.Model):
 
     def __str__(self) -> str:
         return self.account_number
+
+    @property
+    def best_day_profit(self) -> Decimal | None:
+        """The best day's realised profit of the stage (None before the first close)."""
+        if self.profit_day is None:
+            return None
+        if self.best_prior_day_pl is None:
+            return self.profit_day_pl
+        return max(self.best_prior_day_pl, self.profit_day_pl)
 
     @property
     def is_tradable(self) -> bool:

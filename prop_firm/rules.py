@@ -173,6 +173,11 @@ class AccountState:
     this stage; `daily_profits` maps a day key to the realised profit of that day (for
     consistency: over the stage for objectives, since the last payout for payouts).
     `pending_order_notional` is the gross notional of the pending orders.
+
+    A caller that keeps running totals instead of the history (the order path) gives
+    `trading_day_count`, `realized_profit` (Σ of `daily_profits`) and `best_day_profit`
+    (max of `daily_profits`, None without a closed trade); they then take the place of the
+    two collections, with the same verdicts.
     """
 
     balance: Decimal
@@ -188,6 +193,22 @@ class AccountState:
     pending_order_notional: Decimal = _ZERO
     status: str = ACTIVE
     stage: str = EVALUATION
+    trading_day_count: int | None = None
+    realized_profit: Decimal | None = None
+    best_day_profit: Decimal | None = None
+
+    @property
+    def days_traded(self) -> int:
+        if self.trading_day_count is not None:
+            return self.trading_day_count
+        return len(self.trading_day_keys)
+
+    def profit_totals(self) -> tuple[Decimal, Decimal | None]:
+        """(Σ daily profits, best day's profit or None without a closed trade)."""
+        if self.realized_profit is not None:
+            return self.realized_profit, self.best_day_profit
+        total = sum(self.daily_profits.values(), _ZERO)
+        return total, max(self.daily_profits.values()) if self.daily_profits else None
 
     def __post_init__(self) -> None:
         for name in (
@@ -510,18 +531,28 @@ def consistency_share(daily_profits: Mapping[date, Decimal]) -> Decimal | None:
     """The best day's profit as a percent of the total (sum of the days), or None when the
     total is not positive. Rounded to 0.01 for display; `consistency_holds` is exact."""
     total = sum(daily_profits.values(), _ZERO)
-    if total <= 0:
+    best = max(daily_profits.values()) if daily_profits else None
+    return _consistency_share(total, best)
+
+
+def _consistency_share(total: Decimal, best: Decimal | None) -> Decimal | None:
+    if total <= 0 or best is None:
         return None
-    return (max(daily_profits.values()) * _HUNDRED / total).quantize(_PCT)
+    return (best * _HUNDRED / total).quantize(_PCT)
 
 
 def consistency_holds(daily_profits: Mapping[date, Decimal], pct: Decimal) -> bool:
     """Best day's profit ≤ pct% of the total profit. Without a positive total it does not
     hold: there is no profit to be consistent about."""
     total = sum(daily_profits.values(), _ZERO)
-    if total <= 0:
+    best = max(daily_profits.values()) if daily_profits else None
+    return _consistency_holds(total, best, pct)
+
+
+def _consistency_holds(total: Decimal, best: Decimal | None, pct: Decimal) -> bool:
+    if total <= 0 or best is None:
         return False
-    return max(daily_profits.values()) * _HUNDRED <= pct * total
+    return best * _HUNDRED <= pct * total
 
 
 def _objectives(plan: PlanRules, state: AccountState, flat: bool) -> tuple[Objective, ...]:
@@ -538,7 +569,7 @@ def _objectives(plan: PlanRules, state: AccountState, flat: bool) -> tuple[Objec
             )
         )
     if plan.profit_target is not None or plan.min_trading_days > 0:
-        days = len(state.trading_day_keys)
+        days = state.days_traded
         objectives.append(
             Objective(
                 rule=MIN_TRADING_DAYS,
@@ -549,13 +580,14 @@ def _objectives(plan: PlanRules, state: AccountState, flat: bool) -> tuple[Objec
             )
         )
     if plan.consistency_pct is not None:
+        total, best = state.profit_totals()
         objectives.append(
             Objective(
                 rule=CONSISTENCY,
                 label="Best day at most this percent of the total profit",
                 target=plan.consistency_pct,
-                current=consistency_share(state.daily_profits),
-                met=consistency_holds(state.daily_profits, plan.consistency_pct),
+                current=_consistency_share(total, best),
+                met=_consistency_holds(total, best, plan.consistency_pct),
             )
         )
     return tuple(objectives)

@@ -399,3 +399,28 @@ def test_with_the_broker_down_a_staff_sync_is_a_503_not_a_500(broker_down, staff
     assert response.status_code == 503
     assert response.json()["code"] == "QUEUE_UNAVAILABLE"
     assert response["Retry-After"]
+
+
+@pytest.mark.redis
+def test_every_thread_of_a_process_shares_one_redis_client_and_pool(redis_url):
+    """Issue 13: a new client per call (and a pool per thread) cost a connection each time."""
+    import threading
+
+    from alpacabackend.cache import ResilientRedisCache
+
+    params = {"OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}
+    clients = []
+
+    def use_cache():
+        backend = ResilientRedisCache(redis_url, params)  # what Django makes per thread
+        backend.set("issue13:shared", "yes")
+        clients.append(backend._cache.get_client(write=True))
+        clients.append(backend._cache.get_client(write=False))
+
+    threads = [threading.Thread(target=use_cache) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(client) for client in clients}) == 1
+    assert ResilientRedisCache(redis_url, params).get("issue13:shared") == "yes"

@@ -30,9 +30,9 @@ def _mark_asked(symbols) -> None:
 def quotes_asked_recently(symbols, *, within: float = LIVE_QUOTE_AGE) -> set[str]:
     """The symbols the provider was asked for less than `within` seconds ago (whatever it
     answered: a quote, no quote, or a failure)."""
-    if within <= 0:
-        return set()
     symbols = list(dict.fromkeys(symbols))
+    if within <= 0 or not symbols:  # nothing to ask the cache: no round trip
+        return set()
     raw = cache.get_many([_ASKED_KEY.format(s) for s in symbols])
     now = timezone.now()
     return {

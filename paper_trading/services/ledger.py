@@ -17,11 +17,14 @@ def ledger_post(
     reference: str = "",
     memo: str = "",
     created_by=None,
+    save_account: bool = True,
 ) -> LedgerEntry:
     """Moves B by `amount` (rounded half-even to cents) and writes the entry that explains it.
 
     Invariant: balance == sum of entries. The caller holds the account row lock
     (`select_for_update`) inside `transaction.atomic()`, so concurrent postings serialise.
+    `save_account=False` leaves the new balance to the caller's one UPDATE of the account
+    before the transaction ends (the order path: `account_unsaved` names it).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
@@ -29,7 +32,10 @@ def ledger_post(
         )
     amount = to_cents(amount)
     account.current_balance = to_cents(account.current_balance + amount)
-    account.save(update_fields=["current_balance", "updated_at"])
+    if save_account:
+        account.save(update_fields=["current_balance", "updated_at"])
+    else:
+        account_unsaved(account).add("current_balance")
     return LedgerEntry.objects.create(
         account=account,
         kind=kind,
@@ -40,3 +46,9 @@ def ledger_post(
         memo=memo,
         created_by=created_by,
     )
+
+
+def account_unsaved(account) -> set[str]:
+    """The fields of a locked account instance changed in memory by the order path and not
+    yet written: the firm's `after_fill` writes them with its own in one UPDATE."""
+    return account.__dict__.setdefault("unsaved_fields", set())

@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from alpacabackend.api.errors import InvalidInput, StateConflict
 from alpacabackend.money import to_quantity
-from core.quotes import quotes_get
+from core.quotes import quotes_get, quotes_memoized
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading.firm import TradeRejected, account_model, after_fill, check_order
 from paper_trading.models import (
@@ -159,10 +159,11 @@ def _lock_trade(trade_id: int) -> Trade:
     return Trade.objects.select_for_update(of=("self",)).select_related("asset").get(pk=trade_id)
 
 
-def _record_fill(account: PropFirmAccount, now: datetime) -> None:
-    account.first_fill_at = account.first_fill_at or now
-    account.last_fill_at = now
-    account.save(update_fields=["first_fill_at", "last_fill_at", "updated_at"])
+def _record_fill(account: PropFirmAccount, now: datetime, realized: Decimal | None = None) -> None:
+    """Notes a fill (and a close's realised P&L) on the locked account instance; the firm's
+    `after_fill` books it into the account's running totals (first and last fill, trading
+    days, profits) and writes them with the balance in one UPDATE, in the same transaction."""
+    account.__dict__.setdefault("fills_unbooked", []).append((now, realized))
 
 
 def _fill_entry(
@@ -193,6 +194,7 @@ def _fill_entry(
             reference=f"trade:{trade.pk}",
             memo=f"Commission: {side} {trade.quantity} {trade.asset.symbol} @ {price}",
             created_by=user,
+            save_account=False,
         )
     _record_fill(account, now)
 
@@ -279,6 +281,7 @@ def _close(
             memo=f"{CloseReason(reason).label}: {closed.direction.lower()} {quantity} {symbol} "
             f"{closed.entry_price} → {price}",
             created_by=user,
+            save_account=False,
         )
     if exit_fee:
         side = fills.exit_side(closed.direction).lower()
@@ -291,8 +294,9 @@ def _close(
             reference=reference,
             memo=f"Commission: {side} {quantity} {symbol} @ {price}{share}",
             created_by=user,
+            save_account=False,
         )
-    _record_fill(account, now)
+    _record_fill(account, now, closed.realized_pl)
     return closed
 
 
@@ -453,6 +457,7 @@ def _fill_reducing(
     return OrderResult(trade=closed[-1], closed=closed, opened=order)
 
 
+@quotes_memoized
 def order_place(
     *,
     account: PropFirmAccount,
@@ -585,7 +590,7 @@ def order_place(
                 user=user,
             )
         else:
-            trade.save()
+            # Filled at once: inserted OPEN by `_fill_entry`, never PENDING then updated.
             _fill_entry(
                 account=account, trade=trade, price=fill.price, now=now, config=config, user=user
             )
@@ -605,6 +610,7 @@ def trade_place(
     ).trade
 
 
+@quotes_memoized
 def trade_close(
     *,
     trade: Trade,
@@ -722,9 +728,7 @@ def trade_remove(*, trade: Trade, user=None, now: datetime | None = None) -> Tra
     if trade.hidden_at is None:
         # Only the flag changes: no money moves, so the account lock is not needed.
         trade.hidden_at = now or timezone.now()
-        Trade.objects.filter(pk=trade.pk, status__in=_FINISHED).update(
-            hidden_at=trade.hidden_at
-        )
+        Trade.objects.filter(pk=trade.pk, status__in=_FINISHED).update(hidden_at=trade.hidden_at)
     return trade
 
 
@@ -1063,4 +1067,9 @@ def account_liquidate(*, account, quotes: Mapping | None = None, reason: str = "
             closed.rejection_reason = reason
             closed.save(update_fields=["rejection_reason", "updated_at"])
         changed.append(closed)
+    # The balance is written here, whoever called: the fills' running totals are the
+    # firm's to book (its liquidation does).
+    unsaved = account.__dict__.pop("unsaved_fields", None)
+    if unsaved:
+        account.save(update_fields=[*sorted(unsaved), "updated_at"])
     return changed

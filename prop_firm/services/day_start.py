@@ -228,5 +228,10 @@ def day_start_marks_ensure(*, account: PropFirmAccount, now: datetime) -> None:
     check, payouts and credit-backs), so the result never depends on when the reset task
     runs (RULES.md "Independence from the task's timing")."""
     if day_start_marks_due(account=account, now=now):
+        # The snapshot reads the stored balance beside the ledger: a balance the order path
+        # has not written yet (a close before the first check of the day) is written first.
+        unsaved = account.__dict__.pop("unsaved_fields", None)
+        if unsaved:
+            account.save(update_fields=[*sorted(unsaved), "updated_at"])
         day_start_snapshots_take(now=now, account_ids=[account.pk])
         account.refresh_from_db(fields=list(DAY_START_MARKS))

@@ -306,12 +306,13 @@ def liquidate(*, account: PropFirmAccount, reason: str, quotes=None) -> None:
     account's equity is its balance: the marks say so at once, since a non-active account
     is no longer swept."""
     from paper_trading.services.trades import account_liquidate
+    from prop_firm.services.rule_engine import fills_book
 
     account_liquidate(account=account, quotes=quotes, reason=reason)
-    account.refresh_from_db(fields=["current_balance"])
+    booked = fills_book(account)  # the closes' balance, fill times and profits
     account.equity = account.current_balance
     account.unrealized_pl = Decimal("0.00")
-    account.save(update_fields=["equity", "unrealized_pl", "updated_at"])
+    account.save(update_fields=[*booked, "equity", "unrealized_pl", "updated_at"])
 
 
 def stage_pass_locked(

@@ -104,6 +104,7 @@ class AccountSnapshot:
     last_fill_at: datetime | None
     open_positions: int
     pending_orders: int
+    daily_profits: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -127,26 +128,16 @@ def account_snapshot_load(
     notional is not counted twice (once as pending, once as the order under check).
 
     Fill days are the day keys of every entry and exit fill; daily profits are the closed
-    trades' realised P&L (net of commission) by the day key of their exit.
+    trades' realised P&L (net of commission) by the day key of their exit. This reads the
+    whole history: the order path uses `account_snapshot_live` instead, and this one
+    rebuilds the running totals it relies on (`fill_stats_from_history`).
     """
     from paper_trading.models import Trade
 
     trades = Trade.objects.filter(account=account, status__in=("PENDING", "OPEN", "CLOSED"))
     if exclude_trade_id is not None:
         trades = trades.exclude(pk=exclude_trade_id)
-    rows = trades.values_list(
-        "status",
-        "asset__symbol",
-        "direction",
-        "quantity",
-        "entry_price",
-        "entry_at",
-        "exit_at",
-        "realized_pl",
-        "limit_price",
-        "stop_price",
-        "position_effect",
-    )
+    rows = trades.values_list(*_TRADE_STATE_FIELDS)
     positions: list[rules.PositionState] = []
     pending: list[tuple[str, str, Decimal, Decimal | None, bool]] = []
     keys: set = set()
@@ -170,24 +161,6 @@ def account_snapshot_load(
             profits[exit_key] = profits.get(exit_key, _ZERO) + (pnl or _ZERO)
 
     symbols = {p.symbol for p in positions} | {row[0] for row in pending}
-    pending_notional = _ZERO
-    if pending:
-        market = quotes if quotes is not None else quotes_get(sorted(symbols))
-        # A resting order that reduces the opposite position adds exposure only beyond it
-        # (a take-profit sell on a long must not eat the buying power of other orders).
-        held: dict[tuple[str, str], Decimal] = defaultdict(lambda: _ZERO)
-        for position in positions:
-            held[(position.symbol, position.direction)] += position.quantity
-        for symbol, direction, qty, price, reduces in pending:
-            if reduces:
-                opposite = (symbol, rules.SHORT if direction == rules.LONG else rules.LONG)
-                covered = min(qty, held[opposite])
-                held[opposite] -= covered
-                qty -= covered
-            if price is None and symbol in market:
-                price = market[symbol].last or market[symbol].ask
-            pending_notional += qty * (price or _ZERO)
-
     state = rules.AccountState(
         balance=account.current_balance,
         sod_balance=account.sod_balance,
@@ -199,7 +172,7 @@ def account_snapshot_load(
         trading_day_keys=frozenset(keys),
         daily_profits=profits,
         positions=tuple(positions),
-        pending_order_notional=pending_notional,
+        pending_order_notional=_pending_notional(positions, pending, symbols, quotes),
         status=account.status,
         stage=account.stage,
     )
@@ -211,7 +184,173 @@ def account_snapshot_load(
         last_fill_at=max(fills) if fills else None,
         open_positions=len(positions),
         pending_orders=len(pending),
+        daily_profits=profits,
     )
+
+
+_TRADE_STATE_FIELDS = (
+    "status",
+    "asset__symbol",
+    "direction",
+    "quantity",
+    "entry_price",
+    "entry_at",
+    "exit_at",
+    "realized_pl",
+    "limit_price",
+    "stop_price",
+    "position_effect",
+)
+
+
+def _pending_notional(positions, pending, symbols, quotes) -> Decimal:
+    """The notional of the resting orders, at their limit/stop or else the latest price."""
+    if not pending:
+        return _ZERO
+    market = quotes if quotes is not None else quotes_get(sorted(symbols))
+    # A resting order that reduces the opposite position adds exposure only beyond it
+    # (a take-profit sell on a long must not eat the buying power of other orders).
+    held: dict[tuple[str, str], Decimal] = defaultdict(lambda: _ZERO)
+    for position in positions:
+        held[(position.symbol, position.direction)] += position.quantity
+    total = _ZERO
+    for symbol, direction, qty, price, reduces in pending:
+        if reduces:
+            opposite = (symbol, rules.SHORT if direction == rules.LONG else rules.LONG)
+            covered = min(qty, held[opposite])
+            held[opposite] -= covered
+            qty -= covered
+        if price is None and symbol in market:
+            price = market[symbol].last or market[symbol].ask
+        total += qty * (price or _ZERO)
+    return total
+
+
+def account_snapshot_live(
+    *,
+    account: PropFirmAccount,
+    quotes: Mapping[str, MarketQuote] | None = None,
+    exclude_trade_id: int | None = None,
+) -> AccountSnapshot:
+    """The order path's snapshot, whatever the length of the history: the account row's
+    running totals (trading days, realised profit, best day, last fill) and one query on
+    its open positions and pending orders. Same verdicts as `account_snapshot_load`."""
+    from paper_trading.models import Trade
+
+    trades = Trade.objects.filter(account=account, status__in=("PENDING", "OPEN"))
+    if exclude_trade_id is not None:
+        trades = trades.exclude(pk=exclude_trade_id)
+    positions: list[rules.PositionState] = []
+    pending: list[tuple[str, str, Decimal, Decimal | None, bool]] = []
+    for status, symbol, direction, qty, entry, limit, stop, effect in trades.values_list(
+        "status",
+        "asset__symbol",
+        "direction",
+        "quantity",
+        "entry_price",
+        "limit_price",
+        "stop_price",
+        "position_effect",
+    ):
+        if status == "PENDING":
+            pending.append((symbol, direction, qty, limit or stop, effect == "REDUCE"))
+        else:
+            positions.append(rules.PositionState(symbol, direction, qty, entry or _ZERO))
+    symbols = {p.symbol for p in positions} | {row[0] for row in pending}
+    state = rules.AccountState(
+        balance=account.current_balance,
+        sod_balance=account.sod_balance,
+        sod_equity=account.sod_equity,
+        eod_hwm=account.eod_hwm,
+        peak_equity=account.peak_equity,
+        stage_started_at=account.stage_started_at or account.activated_at or timezone.now(),
+        last_fill_at=account.last_fill_at,
+        positions=tuple(positions),
+        pending_order_notional=_pending_notional(positions, pending, symbols, quotes),
+        status=account.status,
+        stage=account.stage,
+        trading_day_count=account.trading_days,
+        realized_profit=account.realized_profit,
+        best_day_profit=account.best_day_profit,
+    )
+    return AccountSnapshot(
+        state=state,
+        symbols=symbols,
+        day_keys=frozenset(),
+        first_fill_at=account.first_fill_at,
+        last_fill_at=account.last_fill_at,
+        open_positions=len(positions),
+        pending_orders=len(pending),
+    )
+
+
+# The running totals of the fills on the account row (see PropFirmAccount).
+FILL_STATS_FIELDS = (
+    "trading_days",
+    "first_fill_at",
+    "last_fill_at",
+    "last_fill_day",
+    "realized_profit",
+    "profit_day",
+    "profit_day_pl",
+    "best_prior_day_pl",
+)
+
+
+def fill_stats_from_history(
+    account: PropFirmAccount, snapshot: AccountSnapshot | None = None
+) -> dict:
+    """The running totals recomputed from the whole trade history (what the fills booked
+    one by one must add up to; used off the order path and by the data migration)."""
+    snapshot = snapshot or account_snapshot_load(account=account, quotes={})
+    profits = snapshot.daily_profits
+    profit_day = max(profits) if profits else None
+    prior = [value for key, value in profits.items() if key != profit_day]
+    return {
+        "trading_days": len(snapshot.day_keys),
+        "first_fill_at": account.first_fill_at or snapshot.first_fill_at,
+        "last_fill_at": snapshot.last_fill_at,
+        "last_fill_day": max(snapshot.day_keys) if snapshot.day_keys else None,
+        "realized_profit": to_cents(sum(profits.values(), _ZERO)),
+        "profit_day": profit_day,
+        "profit_day_pl": to_cents(profits[profit_day]) if profit_day else to_cents(_ZERO),
+        "best_prior_day_pl": to_cents(max(prior)) if prior else None,
+    }
+
+
+def fills_book(account: PropFirmAccount) -> list[str]:
+    """Adds the fills paper trading recorded on this (locked) account instance since the
+    last booking to its running totals, in memory; the fields that changed.
+
+    Fills arrive in time order: a fill on a later day key than the last one is a new
+    trading day; a close on a later day than `profit_day` closes that day's tally."""
+    unsaved = sorted(account.__dict__.pop("unsaved_fields", ()))
+    journal = account.__dict__.pop("fills_unbooked", None)
+    if not journal:
+        return unsaved
+    before = {name: getattr(account, name) for name in FILL_STATS_FIELDS}
+    for at, realized in journal:
+        key = day_key(at)
+        if account.last_fill_day is None or key > account.last_fill_day:
+            account.trading_days += 1
+            account.last_fill_day = key
+        account.first_fill_at = account.first_fill_at or at
+        if account.last_fill_at is None or at > account.last_fill_at:
+            account.last_fill_at = at
+        if realized is None:
+            continue
+        if account.profit_day != key:
+            if account.profit_day is not None:
+                account.best_prior_day_pl = (
+                    account.profit_day_pl
+                    if account.best_prior_day_pl is None
+                    else max(account.best_prior_day_pl, account.profit_day_pl)
+                )
+            account.profit_day = key
+            account.profit_day_pl = _ZERO
+        account.profit_day_pl += realized
+        account.realized_profit += realized
+    return unsaved + [name for name in FILL_STATS_FIELDS if getattr(account, name) != before[name]]
 
 
 def account_evaluate(
@@ -313,19 +452,37 @@ def account_check(
 
 
 def account_check_locked(
-    *, account: PropFirmAccount, now: datetime, actor=None, fill_recorded: bool = False
+    *,
+    account: PropFirmAccount,
+    now: datetime,
+    actor=None,
+    fill_recorded: bool = False,
+    after_fill: bool = False,
+    quotes: Mapping[str, MarketQuote] | None = None,
 ) -> CheckResult:
-    """The per-account path. The caller holds the account lock inside a transaction."""
+    """The per-account path. The caller holds the account lock inside a transaction.
+
+    `after_fill` is the order path: the fills just recorded are booked into the running
+    totals and the account is judged from them, its open positions and pending orders,
+    whatever the length of its history. Otherwise (a sweep's flag, a refresh, the reset)
+    the totals are rebuilt from the whole history, which also heals any drift."""
     # The reset task has not reached this account yet: a new day is judged from its own
     # start-of-day marks, never from yesterday's.
     day_start_marks_ensure(account=account, now=now)
-    snapshot = account_snapshot_load(account=account)
-    market = quotes_get(sorted(snapshot.symbols)) if snapshot.symbols else {}
+    if after_fill:
+        changed = fills_book(account)
+        snapshot = account_snapshot_live(account=account, quotes=quotes)
+    else:
+        snapshot = account_snapshot_load(account=account, quotes=quotes)
+        changed = _apply_fill_stats(account, snapshot)
+    market = quotes if quotes is not None else {}
+    missing = sorted(snapshot.symbols - market.keys())
+    if missing:
+        market = {**market, **quotes_get(missing)}
     evaluation = rules.evaluate(
         account_rules(account), snapshot.state, rule_quotes(market), now, max_quote_age()
     )
-    changed = _apply_marks(account, evaluation, now)
-    changed += _apply_fill_stats(account, snapshot)
+    changed += _apply_marks(account, evaluation, now)
     if changed:
         account.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
     result = CheckResult(account=account, evaluation=evaluation)
@@ -348,12 +505,10 @@ def account_check_locked(
 
 
 def _apply_fill_stats(account: PropFirmAccount, snapshot: AccountSnapshot) -> list[str]:
-    stats = {
-        "trading_days": len(snapshot.day_keys),
-        "first_fill_at": account.first_fill_at or snapshot.first_fill_at,
-        "last_fill_at": snapshot.last_fill_at,
-    }
-    changed = [name for name, value in stats.items() if getattr(account, name) != value]
+    account.__dict__.pop("fills_unbooked", None)  # the history includes them
+    unsaved = sorted(account.__dict__.pop("unsaved_fields", ()))
+    stats = fill_stats_from_history(account, snapshot)
+    changed = unsaved + [name for name, value in stats.items() if getattr(account, name) != value]
     for name in changed:
         setattr(account, name, stats[name])
     return changed
@@ -391,10 +546,6 @@ def _breach_handle(
     finally:
         _acting.reset(token)
     account.refresh_from_db()
-    snapshot = account_snapshot_load(account=account)
-    changed = _apply_fill_stats(account, snapshot)
-    if changed:
-        account.save(update_fields=[*changed, "updated_at"])
     lifecycle.fail_locked(account=account, reason=reason, now=now, actor=actor)
     for breach in evaluation.breaches:
         notifications.notify(
@@ -502,8 +653,6 @@ _SWEEP_FIELDS = (
     "sod_equity",
     "eod_hwm",
     "peak_equity",
-    "equity",
-    "unrealized_pl",
     "max_loss_floor",
     "stage_started_at",
     "activated_at",
@@ -622,8 +771,6 @@ def _sweep_chunk_locked(*, first_id: int, last_id: int, context: SweepContext) -
         sod_equity,
         eod_hwm,
         peak_equity,
-        equity,
-        unrealized,
         floor,
         stage_started_at,
         activated_at,
@@ -666,13 +813,12 @@ def _sweep_chunk_locked(*, first_id: int, last_id: int, context: SweepContext) -
         new_peak = to_cents(evaluation.peak_equity)
         new_floor = to_cents(evaluation.max_loss_floor)
         snapshot_due = snapshot_at is None or now - snapshot_at >= interval
-        if (
-            new_equity != equity
-            or new_unrealized != unrealized
-            or new_peak > peak_equity
-            or new_floor > floor
-            or snapshot_due
-        ):
+        # Only what matters is written (issue 13): a raised PEAK_E or F_t, or an equity
+        # point when due. E and U move with every tick; the trader's views value them live
+        # (account detail, positions), so rewriting every row every sweep bought nothing but
+        # dead tuples. The stored E is at most one snapshot interval old, and every fill,
+        # refresh and flagged check stores it too.
+        if new_peak > peak_equity or new_floor > floor or snapshot_due:
             updates.append(
                 Marks(
                     account_id,

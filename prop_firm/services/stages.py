@@ -1,11 +1,39 @@
 """A plan's stages: evaluation phases 1..n, then FUNDED; and their rule parameters."""
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
 from prop_firm import rules
 from prop_firm.models import AccountStage, PlanPhase, PropFirmPlan
+
+# Plans and their phases, per process: the order path judges every order against them and
+# they change a few times a year. A save or delete in this process clears the cache at
+# once; other processes see an edit after at most PLAN_CACHE_SECONDS.
+PLAN_CACHE_SECONDS = 60.0
+_plans: dict[int, tuple[float, PropFirmPlan, list[PlanPhase]]] = {}
+
+
+@receiver(post_save, sender=PropFirmPlan)
+@receiver(post_delete, sender=PropFirmPlan)
+@receiver(post_save, sender=PlanPhase)
+@receiver(post_delete, sender=PlanPhase)
+def plans_cache_clear(**_) -> None:
+    _plans.clear()
+
+
+def plan_cached(plan_id: int) -> tuple[PropFirmPlan, list[PlanPhase]]:
+    """A plan and its extra phases, from the process cache (two queries on a miss)."""
+    cached = _plans.get(plan_id)
+    if cached is None or time.monotonic() - cached[0] > PLAN_CACHE_SECONDS:
+        plan = PropFirmPlan.objects.get(pk=plan_id)
+        cached = (time.monotonic(), plan, list(PlanPhase.objects.filter(plan_id=plan_id)))
+        _plans[plan_id] = cached
+    return cached[1], cached[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +114,11 @@ def stage_rules(
 
 
 def account_rules(account, phases=None) -> rules.PlanRules:
+    plan = account.plan if phases is not None else None
+    if plan is None:
+        plan, phases = plan_cached(account.plan_id)
     return stage_rules(
-        account.plan,
+        plan,
         stage=account.stage,
         phase=account.phase,
         phases=phases,

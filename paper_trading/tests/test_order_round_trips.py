@@ -1,0 +1,93 @@
+"""What one market order costs the database and the cache (issue 13): pinned, because an
+order must cost the same on day 1 and on day 300 and every statement is a round trip."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from paper_trading.models import Trade
+from paper_trading.services.trades import trade_place
+from paper_trading.tests.factories import quote
+from paper_trading.tests.helpers import place
+
+CACHE_CALLS = ("get", "get_many", "set", "set_many", "add", "incr", "delete", "has_key")
+
+
+@pytest.fixture
+def cache_calls(monkeypatch):
+    """Counts the calls into the cache backend (each one is a Redis round trip in production)."""
+    backend = caches["default"]
+    calls = []
+    depth = [0]
+    for name in CACHE_CALLS:
+        original = getattr(backend, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            # The in-process backend answers get_many with a get per key: one call counted.
+            if depth[0] == 0:
+                calls.append(_name)
+            depth[0] += 1
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(backend, name, counted)
+    return calls
+
+
+def _statements(captured):
+    return [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_a_market_order_that_opens_a_position_takes_at_most_ten_statements(account, aapl):
+    quote("AAPL", "99.98", "100.00")
+    trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("1"))  # the reset
+    with CaptureQueriesContext(connection) as captured:
+        trade = trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("2"))
+    statements = _statements(captured.captured_queries)
+    assert len(statements) <= 10, "\n".join(statements)
+    # One UPDATE of the account, and the trade INSERTed OPEN (never PENDING then UPDATEd).
+    assert sum(s.startswith('UPDATE "prop_firm_propfirmaccount"') for s in statements) == 1
+    assert not any(s.startswith('UPDATE "paper_trading_trade"') for s in statements)
+    assert Trade.objects.get(pk=trade.pk).status == "OPEN"
+
+
+def test_a_market_order_reads_the_cache_at_most_twice(account, aapl, cache_calls):
+    quote("AAPL", "99.98", "100.00")
+    trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("1"))
+    cache_calls.clear()
+    trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("2"))
+    assert len(cache_calls) <= 2, cache_calls
+
+
+def test_an_order_beside_other_positions_reads_their_quotes_in_one_more_round_trip(
+    account, aapl, cache_calls
+):
+    from paper_trading.tests.factories import AssetFactory
+
+    quote("AAPL", "99.98", "100.00")
+    for symbol in ("MSFT", "NVDA", "TSLA"):
+        quote(symbol, "10.00", "10.01")
+        asset = AssetFactory(symbol=symbol)
+        trade_place(account=account, asset=asset, direction="LONG", quantity=Decimal("1"))
+    cache_calls.clear()
+    trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("2"))
+    # The order's symbol before the lock; the other positions' in the pre-trade check; the
+    # after-fill valuation reads them from the request's memo.
+    assert cache_calls == ["get_many", "get_many"], cache_calls
+
+
+def test_the_order_request_stays_within_its_statements(api, account, aapl):
+    quote("AAPL", "99.98", "100.00")
+    place(api, symbol="AAPL", side="buy", quantity="1")
+    with CaptureQueriesContext(connection) as captured:
+        r = place(api, symbol="AAPL", side="buy", quantity="2")
+    assert r.status_code == 201, r.json()
+    statements = _statements(captured.captured_queries)
+    # The service's seven, and the request's own: the user, the account, the asset, the
+    # answer's asset and account.
+    assert len(statements) <= 13, "\n".join(statements)
