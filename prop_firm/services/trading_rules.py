@@ -55,6 +55,7 @@ def check_order(
     # or not the reset task has run yet.
     rule_engine.day_start_marks_ensure(account=account, now=timezone.now())
     snapshot = rule_engine.account_snapshot_live(account=account, exclude_trade_id=pending_trade_id)
+    rule_engine.positions_remember(account, snapshot)
     quotes = quotes_get(sorted(snapshot.symbols | {asset.symbol}))
     rejection = rules.check_order(
         account_rules(account),
