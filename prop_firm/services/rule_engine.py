@@ -3,12 +3,16 @@
 Three ways in:
 - per account (`account_check_locked`, `account_check`, `RuleEngine`): after every fill,
   on `refresh_balance`, and for the few accounts a sweep flags. Locks the account, loads
-  its whole state (positions, pending orders, fill days, daily profits), evaluates with the
-  latest quotes and acts: breach → liquidate + violation + FAILED; pass → next stage;
-  80% warning → one activity per rule per day.
+  its state, evaluates with the latest quotes and acts: breach → liquidate + violation +
+  FAILED; pass → next stage; 80% warning → one activity per rule per day. After a fill
+  (the order path) the state is the account row's running totals (trading days, realised
+  profit, best day: `fills_book`) and the positions the pre-trade check read, with the
+  fills applied: nothing grows with the history. Elsewhere the totals are rebuilt from the
+  whole history (`fill_stats_from_history`), which heals any drift.
 - the sweep (`sweep_chunks`, `sweep_chunk`): every active account marked to market in a
-  constant number of queries per chunk, marks written in bulk, only flagged accounts
-  taking the per-account path.
+  constant number of queries per chunk, only material changes written in bulk (a raised
+  PEAK_E or F_t, an equity point when due), only flagged accounts taking the per-account
+  path.
 - the daily reset (`daily_reset`): SOD snapshots and EOD high-water marks per day key.
 
 Invariants: the balance changes only through the ledger (never here); PEAK_E, EOD_HWM and

@@ -79,6 +79,7 @@ def check_order(
 
 def after_fill(*, account, trade) -> None:
     """Runs inside the fill's transaction, with the account locked, after every fill or close:
-    fill days and marks are updated, hard rules and objectives evaluated at once (a breach is
-    liquidated and a passed stage continued before the response)."""
+    the fills paper trading noted are booked into the account's running totals, marks are
+    updated (one UPDATE of the account), hard rules and objectives evaluated at once (a
+    breach is liquidated and a passed stage continued before the response)."""
     rule_engine.account_check_locked(account=account, now=timezone.now(), after_fill=True)
