@@ -173,6 +173,8 @@ class Trade(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "status"]),
+            # The trade list: an account's trades, newest first, without a sort (issue 13).
+            models.Index(fields=["account", "-created_at", "-id"], name="trade_account_newest"),
             models.Index(fields=["status", "asset"]),
             # A retried reducing order finds the trades it closed (several share the keys).
             models.Index(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 
 from alpacabackend.api.errors import InvalidInput, NotFound
 from alpacabackend.money import to_cents
@@ -117,6 +117,13 @@ def trade_list(
     if symbol:
         trades = trades.filter(asset__symbol__iexact=symbol)
     return trades.order_by("-created_at", "-id")
+
+
+def trades_live_first(trades: QuerySet[Trade]) -> QuerySet[Trade]:
+    """Open trades and pending orders first (newest first), then the others newest first:
+    the order of a bounded list that must never leave a live trade out."""
+    live = Case(When(status__in=(TradeStatus.OPEN, TradeStatus.PENDING), then=0), default=1)
+    return trades.order_by(live, "-created_at", "-id")
 
 
 def trade_get(*, user, trade_id: int) -> Trade:

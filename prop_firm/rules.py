@@ -81,8 +81,13 @@ _HUNDRED = Decimal(100)
 _PCT = Decimal("0.01")
 
 
+_NUMBER_TYPES = (Decimal, int)  # a tuple: `Decimal | int` built a new union on every call
+
+
 def _require_number(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+    if value.__class__ is Decimal:  # the common case, checked first (the sweep's hot path)
+        return
+    if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
         raise TypeError(f"{name} must be a Decimal (got {type(value).__name__})")
 
 

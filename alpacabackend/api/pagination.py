@@ -94,9 +94,13 @@ class WrappedListPagination(StandardPagination):
     msg = "OK"
     unpaged_max = 1000
 
-    def _choose(self, request):
+    @staticmethod
+    def is_paged(request) -> bool:
         params = request.query_params
-        if any(name in params for name in ("limit", "offset", "page", "page_size")):
+        return any(name in params for name in ("limit", "offset", "page", "page_size"))
+
+    def _choose(self, request):
+        if self.is_paged(request):
             return super()._choose(request)
         impl = _LimitOffset()
         impl.default_limit = impl.max_limit = self.unpaged_max

@@ -210,10 +210,11 @@ class CandleWindow:
     """The page source for newest-first candles: the live bars (not stored, newest first)
     followed by the stored bars of the window, sliced lazily so only one page is read."""
 
-    def __init__(self, queryset, head: list[Bar]):
+    def __init__(self, queryset, head: list[Bar], stored: int | None = None):
         self.queryset = queryset
         self.head = head
-        self._count = None
+        # `stored`: the window's stored bars when the caller has just counted them.
+        self._count = None if stored is None else stored + len(head)
 
     def count(self) -> int:
         if self._count is None:
@@ -301,7 +302,8 @@ def candles_window(
             asset=asset, timeframe=timeframe, start=start, end=end, provider=provider, budget=budget
         )
         _require_loaded(budget, asset, timeframe, start, end)
-    else:
+    stored = None
+    if start is None:
         if bars > MAX_WINDOW_BARS:
             message = f"offset + limit may not exceed {MAX_WINDOW_BARS}."
             raise InvalidInput(message, code="RANGE_TOO_LONG", errors={"offset": [message]})
@@ -335,4 +337,6 @@ def candles_window(
         head = candles_live(asset=asset, timeframe=timeframe, since=edge, provider=provider)
         if asked_end is not None:
             head = [bar for bar in head if bar.timestamp < asked_end]
-    return CandleWindow(queryset.order_by("-timestamp"), head)
+    # Only completed bars are ever stored (`candles_fetch` stops at the forming one), so the
+    # count taken to size the window is the page's count too: no second COUNT query.
+    return CandleWindow(queryset.order_by("-timestamp"), head, stored=stored)

@@ -95,9 +95,14 @@ class TradeListCreateView(APIView):
             trades = trades.none()  # no account yet: no trades
         paginator = WrappedListPagination()
         paginator.msg = "Trades retrieved."
-        page = paginator.paginate_queryset(trades, request, view=self)
-        data = s.TradeOutput(page, many=True, context={"quotes": _quotes_for(page)}).data
-        return paginator.get_paginated_response(data)
+        if not paginator.is_paged(request):
+            # The web app's unpaged call gets at most `unpaged_max` trades: every open trade
+            # and pending order first (however old), then the newest finished ones.
+            trades = selectors.trades_live_first(trades)
+        rows = paginator.paginate_queryset(trades.values(*s.TRADE_ROW_FIELDS), request, view=self)
+        symbols = {row["asset__symbol"] for row in rows if row["status"] == TradeStatus.OPEN}
+        quotes = quotes_get(symbols) if symbols else {}
+        return paginator.get_paginated_response(s.trade_rows_output(rows, quotes))
 
     @extend_schema(
         operation_id="paper_trading_trades_create",
@@ -162,7 +167,7 @@ class TradeDetailView(APIView):
     @extend_schema(
         operation_id="paper_trading_trades_destroy",
         responses={204: None},
-        description="The web app's \"Remove\". A pending order is cancelled. A finished trade "
+        description='The web app\'s "Remove". A pending order is cancelled. A finished trade '
         "(closed, cancelled, rejected, expired) is hidden from your own trade lists: it is "
         "never deleted, and its ledger entries and the statistics are unchanged. An open "
         "trade answers 409 TRADE_OPEN: close it first.",
@@ -201,7 +206,7 @@ class TradeCancelView(APIView):
         request=s.TradeCancelInput,
         parameters=[_IDEMPOTENCY_KEY],
         responses={200: s.TradeEnvelope},
-        description="The web app's \"Cancel\". A pending order is cancelled. An OPEN trade is "
+        description='The web app\'s "Cancel". A pending order is cancelled. An OPEN trade is '
         "closed at the market exactly as `close/` closes it (the whole position; P&L realised "
         "once) and the closed trade is returned. Any other status answers 409.",
     )

@@ -159,11 +159,22 @@ def _lock_trade(trade_id: int) -> Trade:
     return Trade.objects.select_for_update(of=("self",)).select_related("asset").get(pk=trade_id)
 
 
-def _record_fill(account: PropFirmAccount, now: datetime, realized: Decimal | None = None) -> None:
-    """Notes a fill (and a close's realised P&L) on the locked account instance; the firm's
-    `after_fill` books it into the account's running totals (first and last fill, trading
-    days, profits) and writes them with the balance in one UPDATE, in the same transaction."""
-    account.__dict__.setdefault("fills_unbooked", []).append((now, realized))
+def _record_fill(
+    account: PropFirmAccount,
+    now: datetime,
+    realized: Decimal | None = None,
+    *,
+    trade: Trade,
+    quantity: Decimal,
+) -> None:
+    """Notes a fill on the locked account instance: when, a close's realised P&L (None for
+    an entry), and the open trade it changed (`trade`, by `quantity`: added by an entry,
+    taken off by a close). The firm's `after_fill` books it into the account's running
+    totals and its positions, and writes them with the balance in one UPDATE, in the same
+    transaction, without reading the history or the positions again."""
+    account.__dict__.setdefault("fills_unbooked", []).append(
+        (now, realized, trade.pk, trade.asset.symbol, trade.direction, quantity, trade.entry_price)
+    )
 
 
 def _fill_entry(
@@ -196,7 +207,7 @@ def _fill_entry(
             created_by=user,
             save_account=False,
         )
-    _record_fill(account, now)
+    _record_fill(account, now, trade=trade, quantity=trade.quantity)
 
 
 def _close(
@@ -296,7 +307,7 @@ def _close(
             created_by=user,
             save_account=False,
         )
-    _record_fill(account, now, closed.realized_pl)
+    _record_fill(account, now, closed.realized_pl, trade=trade, quantity=quantity)
     return closed
 
 

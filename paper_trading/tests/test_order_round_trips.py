@@ -49,7 +49,7 @@ def test_a_market_order_that_opens_a_position_takes_at_most_ten_statements(accou
     with CaptureQueriesContext(connection) as captured:
         trade = trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("2"))
     statements = _statements(captured.captured_queries)
-    assert len(statements) <= 10, "\n".join(statements)
+    assert len(statements) <= 6, "\n".join(statements)  # goal ≤ 10
     # One UPDATE of the account, and the trade INSERTed OPEN (never PENDING then UPDATEd).
     assert sum(s.startswith('UPDATE "prop_firm_propfirmaccount"') for s in statements) == 1
     assert not any(s.startswith('UPDATE "paper_trading_trade"') for s in statements)
@@ -88,6 +88,51 @@ def test_the_order_request_stays_within_its_statements(api, account, aapl):
         r = place(api, symbol="AAPL", side="buy", quantity="2")
     assert r.status_code == 201, r.json()
     statements = _statements(captured.captured_queries)
-    # The service's seven, and the request's own: the user, the account, the asset, the
+    # The service's six, and the request's own: the user, the account, the asset, the
     # answer's asset and account.
-    assert len(statements) <= 13, "\n".join(statements)
+    assert len(statements) <= 12, "\n".join(statements)
+
+
+def test_the_positions_after_a_fill_are_those_a_reload_would_give(account, aapl, monkeypatch):
+    """The after-fill step applies the fills to the positions the check read instead of
+    reading them again: for opens, partial and whole reducing fills and a resting order."""
+    from prop_firm.services import rule_engine
+
+    compared = []
+    original = rule_engine._positions_after_fills
+
+    def compare(locked):
+        snapshot = original(locked)
+        if snapshot is not None:
+            reloaded = rule_engine.account_snapshot_live(account=locked, quotes={})
+            assert snapshot.state.positions == reloaded.state.positions
+            compared.append(len(snapshot.state.positions))
+        return snapshot
+
+    monkeypatch.setattr(rule_engine, "_positions_after_fills", compare)
+    quote("AAPL", "99.98", "100.00")
+    for quantity in ("10", "5"):
+        place_opening = trade_place(
+            account=account, asset=aapl, direction="LONG", quantity=Decimal(quantity)
+        )
+    assert place_opening.status == "OPEN"
+    # side=sell nets: 12 closes the first trade and part of the second; 7 more closes the
+    # rest and opens a short of 4.
+    from paper_trading.services.trades import order_place, orders_match
+
+    order_place(
+        account=account, asset=aapl, direction="SHORT", quantity=Decimal("12"),
+        position_effect="REDUCE",
+    )  # fmt: skip
+    order_place(
+        account=account, asset=aapl, direction="SHORT", quantity=Decimal("7"),
+        position_effect="REDUCE",
+    )  # fmt: skip
+    order_place(
+        account=account, asset=aapl, direction="LONG", quantity=Decimal("2"),
+        order_type="LIMIT", limit_price=Decimal("99.00"),
+    )  # fmt: skip
+    quote("AAPL", "98.50", "98.90")
+    assert orders_match(symbols=["AAPL"]) == 1
+    assert compared == [1, 2, 1, 1, 2]
+    assert Trade.objects.filter(account=account, status="OPEN").count() == 2

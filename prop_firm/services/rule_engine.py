@@ -3,12 +3,16 @@
 Three ways in:
 - per account (`account_check_locked`, `account_check`, `RuleEngine`): after every fill,
   on `refresh_balance`, and for the few accounts a sweep flags. Locks the account, loads
-  its whole state (positions, pending orders, fill days, daily profits), evaluates with the
-  latest quotes and acts: breach → liquidate + violation + FAILED; pass → next stage;
-  80% warning → one activity per rule per day.
+  its state, evaluates with the latest quotes and acts: breach → liquidate + violation +
+  FAILED; pass → next stage; 80% warning → one activity per rule per day. After a fill
+  (the order path) the state is the account row's running totals (trading days, realised
+  profit, best day: `fills_book`) and the positions the pre-trade check read, with the
+  fills applied: nothing grows with the history. Elsewhere the totals are rebuilt from the
+  whole history (`fill_stats_from_history`), which heals any drift.
 - the sweep (`sweep_chunks`, `sweep_chunk`): every active account marked to market in a
-  constant number of queries per chunk, marks written in bulk, only flagged accounts
-  taking the per-account path.
+  constant number of queries per chunk, only material changes written in bulk (a raised
+  PEAK_E or F_t, an equity point when due), only flagged accounts taking the per-account
+  path.
 - the daily reset (`daily_reset`): SOD snapshots and EOD high-water marks per day key.
 
 Invariants: the balance changes only through the ledger (never here); PEAK_E, EOD_HWM and
@@ -105,6 +109,7 @@ class AccountSnapshot:
     open_positions: int
     pending_orders: int
     daily_profits: dict = field(default_factory=dict)
+    positions_by_trade: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -241,8 +246,10 @@ def account_snapshot_live(
     if exclude_trade_id is not None:
         trades = trades.exclude(pk=exclude_trade_id)
     positions: list[rules.PositionState] = []
+    by_trade: dict[int, rules.PositionState] = {}
     pending: list[tuple[str, str, Decimal, Decimal | None, bool]] = []
-    for status, symbol, direction, qty, entry, limit, stop, effect in trades.values_list(
+    rows = trades.order_by("id").values_list(
+        "id",
         "status",
         "asset__symbol",
         "direction",
@@ -251,13 +258,67 @@ def account_snapshot_live(
         "limit_price",
         "stop_price",
         "position_effect",
-    ):
+    )
+    for trade_id, status, symbol, direction, qty, entry, limit, stop, effect in rows:
         if status == "PENDING":
             pending.append((symbol, direction, qty, limit or stop, effect == "REDUCE"))
         else:
-            positions.append(rules.PositionState(symbol, direction, qty, entry or _ZERO))
+            position = rules.PositionState(symbol, direction, qty, entry or _ZERO)
+            positions.append(position)
+            by_trade[trade_id] = position
     symbols = {p.symbol for p in positions} | {row[0] for row in pending}
-    state = rules.AccountState(
+    pending_notional = _pending_notional(positions, pending, symbols, quotes)
+    return AccountSnapshot(
+        state=_live_state(account, positions, pending_notional),
+        symbols=symbols,
+        day_keys=frozenset(),
+        first_fill_at=account.first_fill_at,
+        last_fill_at=account.last_fill_at,
+        open_positions=len(positions),
+        pending_orders=len(pending),
+        positions_by_trade=by_trade,
+    )
+
+
+def positions_remember(account: PropFirmAccount, snapshot: AccountSnapshot) -> None:
+    """Keeps the open positions the pre-trade check just read on the locked account
+    instance, with how many fills were noted by then: `after_fill` applies the fills noted
+    since instead of reading the positions again (one load per order)."""
+    noted = len(account.__dict__.get("fills_unbooked", ()))
+    account.__dict__["rule_positions"] = (dict(snapshot.positions_by_trade), noted)
+
+
+def _positions_after_fills(account: PropFirmAccount) -> AccountSnapshot | None:
+    """The live snapshot from the remembered positions and the fills noted since (see
+    `positions_remember`); None when nothing was remembered in this request."""
+    remembered = account.__dict__.pop("rule_positions", None)
+    if remembered is None:
+        return None
+    by_trade, noted = remembered
+    for _, realized, trade_id, symbol, direction, quantity, entry in account.__dict__.get(
+        "fills_unbooked", ()
+    )[noted:]:
+        if realized is None:  # an entry: the trade is open with `quantity`
+            by_trade[trade_id] = rules.PositionState(symbol, direction, quantity, entry)
+            continue
+        left = by_trade.pop(trade_id).quantity - quantity
+        if left > 0:
+            position = rules.PositionState(symbol, direction, left, entry or _ZERO)
+            by_trade[trade_id] = position
+    positions = tuple(by_trade[trade_id] for trade_id in sorted(by_trade))
+    return AccountSnapshot(
+        state=_live_state(account, positions, _ZERO),
+        symbols={p.symbol for p in positions},
+        day_keys=frozenset(),
+        first_fill_at=account.first_fill_at,
+        last_fill_at=account.last_fill_at,
+        open_positions=len(positions),
+        pending_orders=0,
+    )
+
+
+def _live_state(account: PropFirmAccount, positions, pending_notional) -> rules.AccountState:
+    return rules.AccountState(
         balance=account.current_balance,
         sod_balance=account.sod_balance,
         sod_equity=account.sod_equity,
@@ -266,21 +327,12 @@ def account_snapshot_live(
         stage_started_at=account.stage_started_at or account.activated_at or timezone.now(),
         last_fill_at=account.last_fill_at,
         positions=tuple(positions),
-        pending_order_notional=_pending_notional(positions, pending, symbols, quotes),
+        pending_order_notional=pending_notional,
         status=account.status,
         stage=account.stage,
         trading_day_count=account.trading_days,
         realized_profit=account.realized_profit,
         best_day_profit=account.best_day_profit,
-    )
-    return AccountSnapshot(
-        state=state,
-        symbols=symbols,
-        day_keys=frozenset(),
-        first_fill_at=account.first_fill_at,
-        last_fill_at=account.last_fill_at,
-        open_positions=len(positions),
-        pending_orders=len(pending),
     )
 
 
@@ -325,11 +377,12 @@ def fills_book(account: PropFirmAccount) -> list[str]:
     Fills arrive in time order: a fill on a later day key than the last one is a new
     trading day; a close on a later day than `profit_day` closes that day's tally."""
     unsaved = sorted(account.__dict__.pop("unsaved_fields", ()))
+    account.__dict__.pop("rule_positions", None)  # counted against the journal popped here
     journal = account.__dict__.pop("fills_unbooked", None)
     if not journal:
         return unsaved
     before = {name: getattr(account, name) for name in FILL_STATS_FIELDS}
-    for at, realized in journal:
+    for at, realized, *_ in journal:
         key = day_key(at)
         if account.last_fill_day is None or key > account.last_fill_day:
             account.trading_days += 1
@@ -470,8 +523,13 @@ def account_check_locked(
     # start-of-day marks, never from yesterday's.
     day_start_marks_ensure(account=account, now=now)
     if after_fill:
+        snapshot = _positions_after_fills(account)
         changed = fills_book(account)
-        snapshot = account_snapshot_live(account=account, quotes=quotes)
+        if snapshot is None:
+            snapshot = account_snapshot_live(account=account, quotes=quotes)
+        else:
+            # The totals were booked after the snapshot was built from the row.
+            snapshot.state = _live_state(account, snapshot.state.positions, _ZERO)
     else:
         snapshot = account_snapshot_load(account=account, quotes=quotes)
         changed = _apply_fill_stats(account, snapshot)
@@ -506,6 +564,7 @@ def account_check_locked(
 
 def _apply_fill_stats(account: PropFirmAccount, snapshot: AccountSnapshot) -> list[str]:
     account.__dict__.pop("fills_unbooked", None)  # the history includes them
+    account.__dict__.pop("rule_positions", None)
     unsaved = sorted(account.__dict__.pop("unsaved_fields", ()))
     stats = fill_stats_from_history(account, snapshot)
     changed = unsaved + [name for name, value in stats.items() if getattr(account, name) != value]

@@ -49,6 +49,7 @@ def check_order(
     # or not the reset task has run yet.
     day_start_marks_ensure(account=account, now=timezone.now())
     snapshot = rule_engine.account_snapshot_live(account=account, exclude_trade_id=pending_trade_id)
+    rule_engine.positions_remember(account, snapshot)
     quotes = quotes_get(sorted(snapshot.symbols | {asset.symbol}))
     rejection = rules.check_order(
         account_rules(account),
@@ -72,6 +73,7 @@ def check_order(
 
 def after_fill(*, account, trade) -> None:
     """Runs inside the fill's transaction, with the account locked, after every fill or close:
-    fill days and marks are updated, hard rules and objectives evaluated at once (a breach is
-    liquidated and a passed stage continued before the response)."""
+    the fills paper trading noted are booked into the account's running totals, marks are
+    updated (one UPDATE of the account), hard rules and objectives evaluated at once (a
+    breach is liquidated and a passed stage continued before the response)."""
     rule_engine.account_check_locked(account=account, now=timezone.now(), after_fill=True)
