@@ -97,9 +97,11 @@ def test_the_positions_after_a_fill_are_those_a_reload_would_give(account, aapl,
     """The after-fill step applies the fills to the positions the check read instead of
     reading them again: for opens, partial and whole reducing fills and a resting order."""
     from prop_firm.services import rule_engine
+    from prop_firm.services.rule_engine import checks
 
     compared = []
-    original = rule_engine._positions_after_fills
+    # The check reads the helper through its own module, so that is where it is replaced.
+    original = checks._positions_after_fills
 
     def compare(locked):
         snapshot = original(locked)
@@ -109,7 +111,7 @@ def test_the_positions_after_a_fill_are_those_a_reload_would_give(account, aapl,
             compared.append(len(snapshot.state.positions))
         return snapshot
 
-    monkeypatch.setattr(rule_engine, "_positions_after_fills", compare)
+    monkeypatch.setattr(checks, "_positions_after_fills", compare)
     quote("AAPL", "99.98", "100.00")
     for quantity in ("10", "5"):
         place_opening = trade_place(

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.quotes import quotes_get
 from prop_firm import rules
 from prop_firm.services import rule_engine
 from prop_firm.services.stages import account_rules
@@ -94,7 +95,7 @@ def test_the_live_snapshot_judges_like_the_whole_history(alice):
         account.refresh_from_db()
         history = rule_engine.account_snapshot_load(account=account, quotes={})
         live = rule_engine.account_snapshot_live(account=account, quotes={})
-        market = rule_engine.rule_quotes(rule_engine.quotes_get(["AAA"]))
+        market = rule_engine.rule_quotes(quotes_get(["AAA"]))
         plan = account_rules(account)
         assert rules.evaluate(plan, live.state, market, now) == rules.evaluate(
             plan, history.state, market, now
