@@ -29,20 +29,6 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_
 os.environ["LOG_LEVEL"] = "WARNING"
 
 
-def ensure_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    base, name = url.rsplit("/", 1)
-    connection = psycopg2.connect(f"{base}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    connection.close()
-
-
 def seed(accounts: int, positions: int, symbols: int) -> None:
     from django.db import transaction
     from django.utils import timezone
@@ -165,6 +151,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+
+    from _seed import ensure_database  # beside this script
 
     ensure_database(os.environ["DATABASE_URL"])
     import django
