@@ -93,15 +93,24 @@ def trade_list(
     *,
     user,
     account_id: int | None = None,
+    all_accounts: bool = False,
     status: str | None = None,
     asset: str | None = None,
     symbol: str | None = None,
     include_hidden: bool = False,
 ) -> QuerySet[Trade]:
-    """The user's trades (of one account, or of all when `account_id` is None), newest
-    first, with what the API shows joined in. `asset` is an asset id or a symbol. Trades the
+    """The user's trades, newest first, with what the API shows joined in: of `account_id`
+    (another user's: 404), of every account with `all_accounts`, else of the account shown
+    (`account_shown`; none yet: no trades). `asset` is an asset id or a symbol. Trades the
     trader removed from their lists are left out unless `include_hidden`."""
     trades = Trade.objects.filter(account__user=user).select_related("account", "asset")
+    if account_id is not None:
+        account_get(user=user, account_id=account_id)
+    elif not all_accounts:
+        shown = account_shown(user=user)
+        if shown is None:
+            return trades.none()
+        account_id = shown.pk
     if account_id is not None:
         trades = trades.filter(account_id=account_id)
     if not include_hidden:

@@ -78,21 +78,14 @@ class TradeListCreateView(APIView):
         query = s.TradeListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        account_id = params.get("account_id")
-        if account_id is not None:
-            selectors.account_get(user=request.user, account_id=account_id)
-        elif not params["all"]:
-            shown = selectors.account_shown(user=request.user)
-            account_id = shown.pk if shown is not None else None
         trades = selectors.trade_list(
             user=request.user,
-            account_id=account_id,
+            account_id=params.get("account_id"),
+            all_accounts=params["all"],
             status=params.get("status"),
             asset=params.get("asset"),
             symbol=params.get("symbol"),
         )
-        if account_id is None and not params["all"]:
-            trades = trades.none()  # no account yet: no trades
         paginator = WrappedListPagination()
         paginator.msg = "Trades retrieved."
         if not paginator.is_paged(request):
