@@ -130,3 +130,21 @@ def test_an_order_costs_the_same_statements_after_a_long_history(alice):
     assert len(later.captured_queries) == len(fresh.captured_queries)
     assert _totals(account) == _from_history(account)
     assert account.trading_days == 41
+
+
+def test_a_full_check_after_an_unwritten_balance_writes_both(alice):
+    """The per-account check off the order path (a sweep's flag, a refresh) rebuilds the
+    totals from the history; a balance the order path left unwritten on the instance is
+    saved with them, not lost and not a crash."""
+    from django.db import transaction
+
+    from paper_trading.services.ledger import ledger_post
+    from prop_firm.models import PropFirmAccount
+
+    account = active_account(alice)
+    with transaction.atomic():
+        locked = PropFirmAccount.objects.select_for_update().get(pk=account.pk)
+        ledger_post(account=locked, kind="ADJUSTMENT", amount=Decimal("12.34"), save_account=False)
+        rule_engine.account_check_locked(account=locked, now=timezone.now())
+    account.refresh_from_db()
+    assert account.current_balance == account.starting_balance + Decimal("12.34")

@@ -51,9 +51,10 @@ def account_evaluate(
     *, account: PropFirmAccount, now: datetime | None = None
 ) -> tuple[rules.Evaluation, AccountSnapshot]:
     """The live verdict for an account with the latest quotes. Reads only: nothing is
-    written or acted upon (the account detail shows it)."""
+    written or acted upon (the account detail and the Alpaca API's account show it). Built
+    from the running totals, like the order path, so it costs the same at any history."""
     now = now or timezone.now()
-    snapshot = account_snapshot_load(account=account)
+    snapshot = account_snapshot_live(account=account)
     quotes = quotes_get(sorted(snapshot.symbols)) if snapshot.symbols else {}
     day_start_marks_preview(account=account, now=now)
     snapshot.state = dataclasses.replace(
@@ -152,7 +153,6 @@ def account_check_locked(
     actor=None,
     fill_recorded: bool = False,
     after_fill: bool = False,
-    quotes: Mapping[str, MarketQuote] | None = None,
 ) -> CheckResult:
     """The per-account path. The caller holds the account lock inside a transaction.
 
@@ -167,17 +167,14 @@ def account_check_locked(
         snapshot = _positions_after_fills(account)
         changed = fills_book(account)
         if snapshot is None:
-            snapshot = account_snapshot_live(account=account, quotes=quotes)
+            snapshot = account_snapshot_live(account=account)
         else:
             # The totals were booked after the snapshot was built from the row.
             snapshot.state = _live_state(account, snapshot.state.positions, _ZERO)
     else:
-        snapshot = account_snapshot_load(account=account, quotes=quotes)
+        snapshot = account_snapshot_load(account=account)
         changed = _apply_fill_stats(account, snapshot)
-    market = quotes if quotes is not None else {}
-    missing = sorted(snapshot.symbols - market.keys())
-    if missing:
-        market = {**market, **quotes_get(missing)}
+    market = quotes_get(sorted(snapshot.symbols)) if snapshot.symbols else {}
     evaluation = rules.evaluate(
         account_rules(account), snapshot.state, rule_quotes(market), now, max_quote_age()
     )
@@ -208,10 +205,10 @@ def _apply_fill_stats(account: PropFirmAccount, snapshot: AccountSnapshot) -> li
     account.__dict__.pop("rule_positions", None)
     unsaved = sorted(account.__dict__.pop("unsaved_fields", ()))
     stats = fill_stats_from_history(account, snapshot)
-    changed = unsaved + [name for name, value in stats.items() if getattr(account, name) != value]
-    for name in changed:
+    rebuilt = [name for name, value in stats.items() if getattr(account, name) != value]
+    for name in rebuilt:
         setattr(account, name, stats[name])
-    return changed
+    return unsaved + rebuilt
 
 
 def _breach_handle(
