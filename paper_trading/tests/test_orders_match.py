@@ -230,3 +230,33 @@ def test_a_take_profit_already_crossed_when_a_stop_order_fills_acts_in_the_same_
 
     order.refresh_from_db()
     assert (order.status, order.close_reason) == ("CLOSED", "TAKE_PROFIT")
+
+
+def test_a_rejected_reducing_order_leaves_no_phantom_close_in_the_running_totals(
+    api, account, aapl
+):
+    """A resting sell of 900 against a long of 10 fills, closes the 10, and its rest is
+    refused: the savepoint undoes the close. The next fill of the same matching pass must
+    not book that undone close as realised profit (it feeds the consistency objective)."""
+    from paper_trading.tests.helpers import place
+    from prop_firm.models import PropFirmAccount
+
+    quote("AAPL", "99.98", "100.00")
+    long_10 = place(api, symbol="AAPL", side="buy", quantity="10").json()["data"]
+    big = place(api, symbol="AAPL", side="sell", quantity="900", order_type="limit",
+                limit_price="101").json()["data"]  # fmt: skip
+    place(api, asset="AAPL", direction="SHORT", quantity="1", order_type="limit",
+          limit_price="115")  # fmt: skip
+    before = PropFirmAccount.objects.get(pk=account.pk)
+
+    quote("AAPL", "120.00", "120.02")
+    orders_match(symbols=["AAPL"])
+
+    after = PropFirmAccount.objects.get(pk=account.pk)
+    assert Trade.objects.get(pk=big["id"]).status == "REJECTED"
+    assert Trade.objects.get(pk=long_10["id"]).status == "OPEN"
+    assert (after.realized_profit, after.profit_day_pl) == (
+        before.realized_profit,
+        before.profit_day_pl,
+    )
+    assert balance(account) == ledger_sum(account)

@@ -50,6 +50,21 @@ def _record_fill(
     )
 
 
+def fills_journal_mark(account) -> int:
+    """Where the account's fill journal stands, before a savepoint that may be undone."""
+    return len(account.__dict__.get("fills_unbooked", ()))
+
+
+def fills_journal_undo(account, mark: int) -> None:
+    """After a savepoint was rolled back: the fills it noted never happened. They leave the
+    journal (or the firm would book closes that were undone), and the positions the firm
+    remembered for the account are dropped, to be read again."""
+    journal = account.__dict__.get("fills_unbooked")
+    if journal is not None:
+        del journal[mark:]
+    account.__dict__.pop("rule_positions", None)
+
+
 def _fill_entry(
     *,
     account,
