@@ -15,7 +15,7 @@ from django.core import mail
 
 from prop_firm.models import AccountActivity, PropFirmAccount
 from prop_firm.payouts import services
-from prop_firm.payouts.models import Payout
+from prop_firm.payouts.models import ConnectedAccount, Payout
 from prop_firm.payouts.testing import (
     closed_trade,
     connected_account,
@@ -229,6 +229,34 @@ def test_a_stripe_payout_needs_the_traders_connected_account(alice, staff, payou
     assert response.json()["code"] == "STRIPE_ACCOUNT_MISSING"
     payout.refresh_from_db()
     assert payout.status == "PENDING"
+
+
+@responses.activate
+def test_a_stripe_payout_is_never_sent_to_an_account_id_typed_in_after_the_request(
+    alice, staff, payout
+):
+    """The destination is the trader's own onboarded account, judged at approval: an id
+    staff typed into the profile since is refused before Stripe is called."""
+    alice.stripe_account_id = "acct_typed_by_hand"
+    alice.save(update_fields=["stripe_account_id"])
+
+    response = _approve(staff, payout)
+
+    assert (response.status_code, response.json()["code"]) == (409, "STRIPE_PAYOUTS_NOT_ENABLED")
+    assert len(responses.calls) == 0
+    payout.refresh_from_db()
+    assert payout.status == "PENDING"
+
+
+@responses.activate
+def test_a_stripe_payout_waits_for_stripe_to_enable_the_accounts_payouts(alice, staff, payout):
+    ConnectedAccount.objects.filter(user=alice).update(payouts_enabled=False)
+
+    response = _approve(staff, payout)
+
+    assert (response.status_code, response.json()["code"]) == (409, "STRIPE_PAYOUTS_NOT_ENABLED")
+    assert "finish onboarding" in response.json()["msg"]
+    assert len(responses.calls) == 0
 
 
 def test_a_payout_of_a_suspended_account_is_not_approved(staff, payout):

@@ -13,6 +13,7 @@ from alpacabackend.api.errors import StateConflict
 from prop_firm.models import AccountStatus
 from prop_firm.payouts import emails
 from prop_firm.payouts.models import Payout, PayoutMethod
+from prop_firm.payouts.selectors import connect_payout_check
 from prop_firm.payouts.services.common import (
     _UNKNOWN_OUTCOME,
     PAYOUT_APPROVED,
@@ -84,6 +85,12 @@ def payout_approve(*, payout: Payout, actor) -> Payout:
                 "The trader has no connected Stripe account to pay into.",
                 code="STRIPE_ACCOUNT_MISSING",
             )
+        if not retry:
+            # A new attempt pays only the trader's own onboarded account with payouts enabled,
+            # judged now: never an id typed in since the request, never a disabled account.
+            connected = connect_payout_check(user=locked.account.user)
+            if not connected.ok:
+                raise StateConflict(connected.detail, code="STRIPE_PAYOUTS_NOT_ENABLED")
         before = {"status": locked.status}
         first_approval = locked.status == S.PENDING
         if not retry:
