@@ -13,6 +13,7 @@ from django.urls import reverse
 from account.models import User
 from alpacabackend.api.errors import InvalidInput
 from alpacabackend.emails import email_send
+from alpacabackend.queue import task_enqueue
 
 _SALT = "account.email-verification"
 
@@ -41,7 +42,9 @@ def email_verification_schedule(*, user: User, base_url: str = "") -> None:
     from account import tasks
 
     user_id = user.pk
-    transaction.on_commit(lambda: tasks.verification_email_send.delay(user_id, base_url))
+    transaction.on_commit(
+        lambda: task_enqueue(tasks.verification_email_send, user_id, base_url)
+    )
 
 
 def verification_email_send(*, user_id: int, base_url: str = "") -> bool:

@@ -16,6 +16,7 @@ from account.models import User, normalize_email
 from account.services.users import blacklist_all_refresh_tokens, password_errors
 from alpacabackend.api.errors import InvalidInput
 from alpacabackend.emails import email_send
+from alpacabackend.queue import task_enqueue
 
 RESET_EMAIL_SENT = (
     "If an account exists for this email, we have sent it a link to reset the password."
@@ -48,7 +49,7 @@ def password_reset_request(*, email: str) -> None:
         return
     from account import tasks
 
-    transaction.on_commit(lambda: tasks.password_reset_email_send.delay(user_id))
+    transaction.on_commit(lambda: task_enqueue(tasks.password_reset_email_send, user_id))
 
 
 def password_reset_email_send(*, user_id: int) -> bool:

@@ -424,3 +424,26 @@ def test_every_thread_of_a_process_shares_one_redis_client_and_pool(redis_url):
         thread.join()
     assert len({id(client) for client in clients}) == 1
     assert ResilientRedisCache(redis_url, params).get("issue13:shared") == "yes"
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_register_and_password_reset_still_answer_and_mail(
+    broker_down, api_client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Their emails are queued after the user row committed: a dead broker must not turn
+    a saved registration into a 500, nor make password reset answer differently for a
+    real address (that would reveal which emails have accounts). The email goes inline."""
+    with django_capture_on_commit_callbacks(execute=True):
+        registered = api_client.post(
+            "/api/account/register/",
+            {"email": "dora@example.com", "name": "Dora", "password": "Str0ng-Passw0rd!",
+             "password2": "Str0ng-Passw0rd!", "tc": True},
+            format="json",
+        )  # fmt: skip
+    assert registered.status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):
+        reset = api_client.post(
+            "/api/account/send-reset-password-email/", {"email": "dora@example.com"}, format="json"
+        )
+    assert reset.status_code == 200
+    assert len(mailoutbox) == 2  # the verification link and the reset link
