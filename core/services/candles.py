@@ -326,7 +326,18 @@ def candles_window(
                 break
             _require_loaded(budget, asset, timeframe, start, end)
             span *= 2
-        _require_loaded(budget, asset, timeframe, start, end)
+        # Only the bars the page shows must be loaded: the lookback overshoots on purpose
+        # (NYSE hours), and a gap left older than the page's oldest bar is no reason to wait.
+        needed = start
+        if budget.spent and stored is not None and stored >= bars:
+            needed = (
+                Candle.objects.filter(
+                    asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=end
+                )
+                .order_by("-timestamp")
+                .values_list("timestamp", flat=True)[bars - 1]
+            )
+        _require_loaded(budget, asset, timeframe, needed, end)
     edge = complete_before(timeframe, now)
     queryset = Candle.objects.filter(
         asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=end

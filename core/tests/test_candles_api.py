@@ -292,3 +292,14 @@ def test_market_data_is_throttled_per_user(alice, bob, client_for, aapl, frozen,
 
     assert statuses == [200, 200, 429]
     assert client_for(bob).get(url(aapl), {"tf": "1D", "limit": 2}).status_code == 200
+
+
+def test_a_cold_page_that_fits_the_fetch_budget_is_served_at_once(
+    alice, client_for, aapl, frozen, settings
+):
+    """With NYSE hours the lookback overshoots on purpose, so the budget may run out on older
+    bars than the page needs: the page is served, not a 503 CANDLES_LOADING."""
+    settings.SIMULATED_MARKET_HOURS = "nyse"
+    response = client_for(alice).get(url(aapl), {"tf": "1", "limit": 5000})
+    assert response.status_code == 200, response.json()
+    assert len(response.json()["results"]) == 5000
