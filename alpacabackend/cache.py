@@ -101,8 +101,10 @@ class ResilientRedisCache(RedisCache):
         options = {"retry": Retry(NoBackoff(), 0), **params.get("OPTIONS", {})}
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = lambda servers, **options: _shared_client(servers, options)
+        # Django builds a cache object per thread; LocMemCache shares its storage by name,
+        # so one name per server makes the fallback one per process, as the module says.
         self._memo = LocMemCache(
-            f"resilient-memo-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 100_000}}
+            f"resilient-memo-{server}", {"OPTIONS": {"MAX_ENTRIES": 100_000}}
         )
 
     def _memo_timeout(self, timeout):
