@@ -95,3 +95,12 @@ def test_an_id_beyond_what_the_database_stores_is_a_4xx(client_for, alice, accou
 
     assert response.status_code in (400, 404)
     assert response.json()["code"] in ("OUT_OF_RANGE", "NOT_FOUND", "ACCOUNT_NOT_FOUND")
+
+
+@pytest.mark.django_db
+def test_a_candle_offset_in_other_digits_is_refused(alice, client_for):
+    from core.models import Asset
+
+    asset = Asset.objects.create(symbol="AAPL", name="Apple")
+    response = client_for(alice).get(f"/api/core/assets/{asset.pk}/candles_v2/", {"offset": "٣"})
+    assert response.status_code == 400

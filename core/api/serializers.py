@@ -61,7 +61,7 @@ class CandleQuerySerializer(serializers.Serializer):
         default="1", help_text=f"Timeframe: {', '.join(ALLOWED)} (minutes or codes)."
     )
     limit = AsciiIntegerField(min_value=1, max_value=5000, default=500)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    offset = AsciiIntegerField(min_value=0, default=0)
     page = AsciiIntegerField(min_value=1, required=False)
     page_size = AsciiIntegerField(min_value=1, max_value=5000, required=False)
     start = serializers.DateTimeField(required=False, help_text=CANDLE_START_HELP)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from alpacabackend.api.errors import ApplicationError, InvalidInput, NotFound, StateConflict
+from alpacabackend.api.fields import AsciiDecimalField
 from alpacabackend.money import PRICE_DIGITS, to_quantity
 from paper_trading.models import Direction, OrderType, PositionEffect, TimeInForce, TradeStatus
 from paper_trading.selectors import asset_for_order
@@ -67,7 +68,7 @@ class OrderRequest:
 
 # The web app's order fields: the same precision (6 decimals, 20 digits) for prices and
 # quantities, so nothing is rounded silently and nothing overflows a column.
-_NUMBER = serializers.DecimalField(**PRICE_DIGITS)
+_NUMBER = AsciiDecimalField(**PRICE_DIGITS)
 
 
 def _decimal(value, field: str) -> Decimal | None:

@@ -209,3 +209,15 @@ def test_the_schema_documents_the_alpaca_api_as_its_own_section(api_client):
     orders = schema["paths"]["/alpaca/v2/orders"]
     assert orders["post"]["tags"] == ["Alpaca API"]
     assert {"AlpacaKeyId", "AlpacaSecretKey"} <= set(schema["components"]["securitySchemes"])
+
+
+@pytest.mark.parametrize(("field", "value"), [("qty", "１０"), ("qty", "٣")])
+def test_numbers_in_other_digits_are_refused(bot, field, value):
+    answer = bot.post("/alpaca/v2/orders", {**MARKET, field: value}, format="json")
+    assert answer.status_code == 422
+    assert bot.get("/alpaca/v2/orders", {"status": "all"}).json() == []
+
+
+def test_a_limit_in_other_digits_is_refused(bot):
+    answer = bot.get("/alpaca/v2/orders", {"limit": "٥٠"})
+    assert answer.status_code == 422

@@ -72,10 +72,10 @@ def _int(params, name: str, default: int, low: int, high: int) -> int:
     raw = params.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _invalid(name, "must be an integer") from None
+    # ASCII digits only, as everywhere in the API: int() would read "٥٠" or "1_0".
+    if not (raw.isascii() and raw.lstrip("-").isdigit()):
+        raise _invalid(name, "must be an integer")
+    value = int(raw)
     if not low <= value <= high:
         raise _invalid(name, f"must be between {low} and {high}")
     return value
