@@ -34,6 +34,7 @@ from core.services.candles import candles_window
 from core.services.quotes import quote_latest
 from core.services.watchlists import (
     watchlist_add_asset,
+    watchlist_check_editable,
     watchlist_create,
     watchlist_delete,
     watchlist_remove_asset,
@@ -285,6 +286,9 @@ class WatchListViewSet(GenericViewSet):
     def _get(self):
         return selectors.watchlist_get(user=self.request.user, watchlist_id=self.kwargs["pk"])
 
+    def _get_editable(self):
+        return watchlist_check_editable(watchlist=self._get(), user=self.request.user)
+
     def _detail(self, watchlist) -> dict:
         fresh = selectors.watchlist_get(user=self.request.user, watchlist_id=watchlist.pk)
         return s.WatchListDetailSerializer(fresh).data
@@ -326,7 +330,7 @@ class WatchListViewSet(GenericViewSet):
         responses=WrappedWatchList,
     )
     def partial_update(self, request, pk):
-        watchlist = self._get()
+        watchlist = self._get_editable()
         data = s.WatchListUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         watchlist_update(watchlist=watchlist, **data.validated_data)
@@ -334,7 +338,7 @@ class WatchListViewSet(GenericViewSet):
 
     @extend_schema(parameters=[WATCHLIST_ID], responses={204: None})
     def destroy(self, request, pk):
-        watchlist_delete(watchlist=self._get())
+        watchlist_delete(watchlist=self._get_editable())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -344,7 +348,7 @@ class WatchListViewSet(GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def add_asset(self, request, pk):
-        watchlist = self._get()
+        watchlist = self._get_editable()
         data = s.WatchListAddAssetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         asset = Asset.objects.filter(pk=data.validated_data["asset_id"]).first()
@@ -369,7 +373,7 @@ class WatchListViewSet(GenericViewSet):
     )
     @action(detail=True, methods=["post", "delete"], url_path=r"remove_asset/(?P<asset_id>\d+)")
     def remove_asset(self, request, pk, asset_id):
-        watchlist = self._get()
+        watchlist = self._get_editable()
         watchlist_remove_asset(watchlist=watchlist, asset_id=asset_id)
         if request.method == "DELETE":
             return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,8 +4,19 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from alpacabackend.api.errors import InvalidInput, NotFound
+from alpacabackend.api.errors import InvalidInput, NotFound, StateConflict
 from core.models import Asset, WatchList, WatchListAsset
+
+
+def watchlist_check_editable(*, watchlist: WatchList, user) -> WatchList:
+    """A list the firm shares with every trader (`is_global`) changes only through staff:
+    its trader owner may read it, not rename, empty or delete what every trader sees."""
+    if watchlist.is_global and not user.is_staff:
+        raise StateConflict(
+            "The firm shares this watchlist with every trader: only staff can change it.",
+            code="WATCHLIST_SHARED",
+        )
+    return watchlist
 
 
 def _lock_user_lists(user) -> None:

@@ -226,3 +226,20 @@ def test_staff_share_a_list_with_every_trader(alice, bob, staff, client_for, ali
     )
     assert response.json()["data"]["is_global"] is True
     assert client_for(bob).get(URL, {"global": "true"}).json()["count"] == 1
+
+
+def test_the_owner_of_a_shared_list_cannot_change_what_every_trader_sees(
+    alice, staff, client_for, alices_list, btc
+):
+    client_for(staff).patch(
+        f"/api/prop-firm/admin/watchlists/{alices_list.pk}/", {"is_global": True}, format="json"
+    )
+    alices = client_for(alice)
+    for response in (
+        alices.patch(f"{URL}{alices_list.pk}/", {"name": "Mine"}, format="json"),
+        alices.post(f"{URL}{alices_list.pk}/add_asset/", {"asset_id": btc.pk}, format="json"),
+        alices.delete(f"{URL}{alices_list.pk}/"),
+    ):
+        assert (response.status_code, response.json()["code"]) == (409, "WATCHLIST_SHARED")
+    assert alices.get(f"{URL}{alices_list.pk}/").json()["name"] == "Tech"
+    assert WatchList.objects.filter(pk=alices_list.pk, is_global=True).exists()
