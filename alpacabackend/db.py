@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 class AppendOnlyModel(models.Model):
@@ -17,3 +19,17 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(f"{type(self).__name__} rows are append-only.")
+
+
+def count_of(queryset, fk: str):
+    """How many rows of `queryset` point at the outer row: a correlated subquery, so the
+    list neither joins nor groups (and its pagination count ignores it); several such counts
+    over several relations never multiply each other as joins would."""
+    counted = (
+        queryset.filter(**{fk: OuterRef("pk")})
+        .order_by()
+        .values(fk)
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

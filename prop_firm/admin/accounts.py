@@ -6,9 +6,10 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
+from alpacabackend.db import count_of
 from paper_trading.models import LedgerEntry, Trade
 from prop_firm import rules
-from prop_firm.admin.common import LIVE, ReadOnlyInline, count_of, money_cell
+from prop_firm.admin.common import LIVE, ReadOnlyInline, money_cell
 from prop_firm.admin_api.services import account_note_add, account_notes_update
 from prop_firm.admin_site import forms as action_forms
 from prop_firm.admin_site.actions import run_each, run_with_form

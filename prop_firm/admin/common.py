@@ -3,8 +3,6 @@
 import json
 
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 
 from prop_firm.models import (
@@ -16,19 +14,6 @@ LIVE = (AccountStatus.PENDING, AccountStatus.ACTIVE, AccountStatus.SUSPENDED)
 
 def money_cell(value) -> str:
     return "—" if value is None else f"{value:,.2f}"
-
-
-def count_of(queryset, fk: str):
-    """How many rows of `queryset` point at the outer row: a correlated subquery, so the
-    list neither joins nor groups (and its pagination count ignores it)."""
-    counted = (
-        queryset.filter(**{fk: OuterRef("pk")})
-        .order_by()
-        .values(fk)
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def json_cell(value) -> str:

@@ -6,7 +6,8 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
-from prop_firm.admin.common import LIVE, count_of
+from alpacabackend.db import count_of
+from prop_firm.admin.common import LIVE
 from prop_firm.models import (
     AccountStage,
     PlanPhase,

@@ -8,17 +8,15 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from alpacabackend.db import count_of
 from alpacabackend.money import MONEY_DIGITS, to_cents
 from core.models import Asset, WatchList, WatchListAsset
 from paper_trading.models import Trade
@@ -204,13 +202,9 @@ def asset_list(
     status: str | None = None,
 ) -> QuerySet[Asset]:
     assets = Asset.objects.annotate(
-        watchlists_count=_count_of(
-            WatchListAsset.objects.filter(asset=OuterRef("pk")),
-            "asset",
-            "watchlist",
-            distinct=True,
-        ),
-        trades_count=_count_of(Trade.objects.filter(asset=OuterRef("pk")), "asset"),
+        # An asset is on a watchlist at most once (core_watchlist_asset_once): rows = lists.
+        watchlists_count=count_of(WatchListAsset.objects.all(), "asset"),
+        trades_count=count_of(Trade.objects.all(), "asset"),
     )
     if search:
         assets = assets.filter(Q(symbol__icontains=search) | Q(name__icontains=search))
@@ -223,18 +217,6 @@ def asset_list(
     if status:
         assets = assets.filter(status=status)
     return assets.order_by("symbol", "id")
-
-
-def _count_of(rows: QuerySet, group_by: str, column: str = "pk", *, distinct=False):
-    """COUNT of `rows` (filtered on OuterRef, grouped by that column) as a scalar subquery:
-    two counts over two relations in one query, without the row multiplication of joins."""
-    counted = (
-        rows.order_by()
-        .values(group_by)
-        .annotate(n=Count(column, distinct=distinct))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def watchlist_list(
