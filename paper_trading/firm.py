@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from alpacabackend.api.errors import StateConflict
+from paper_trading.services.ledger import account_unsaved_flush
 
 
 class TradeRejected(StateConflict):
@@ -85,10 +86,7 @@ def after_fill(**fill) -> None:
     (its balance): the firm writes it with its own marks in one UPDATE, and if it did not,
     the engine does, so balance == Σ ledger never depends on which firm is registered."""
     firm_rules().after_fill(**fill)
-    account = fill["account"]
-    unsaved = account.__dict__.pop("unsaved_fields", None)
-    if unsaved:
-        account.save(update_fields=[*sorted(unsaved), "updated_at"])
+    account_unsaved_flush(fill["account"])
 
 
 def account_model() -> type[models.Model]:

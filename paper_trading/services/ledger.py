@@ -52,3 +52,17 @@ def account_unsaved(account) -> set[str]:
     """The fields of a locked account instance changed in memory by the order path and not
     yet written: the firm's `after_fill` writes them with its own in one UPDATE."""
     return account.__dict__.setdefault("unsaved_fields", set())
+
+
+def account_unsaved_take(account) -> list[str]:
+    """The unwritten fields (see `account_unsaved`), handed to the caller who writes them
+    now with its own; afterwards nothing is pending."""
+    return sorted(account.__dict__.pop("unsaved_fields", ()))
+
+
+def account_unsaved_flush(account) -> None:
+    """Writes what the order path left unwritten on the account (its balance), if anything:
+    balance == Σ ledger holds in the database before anything else reads it."""
+    unsaved = account_unsaved_take(account)
+    if unsaved:
+        account.save(update_fields=[*unsaved, "updated_at"])

@@ -21,6 +21,7 @@ from django.db.models import Sum
 from alpacabackend.money import to_cents
 from core.quotes import Quote as MarketQuote
 from core.quotes import quotes_get
+from paper_trading.services.ledger import account_unsaved_flush
 from prop_firm import rules
 from prop_firm.models import AccountStatus, PropFirmAccount
 from prop_firm.services.stages import PlanRulesCache
@@ -230,8 +231,6 @@ def day_start_marks_ensure(*, account: PropFirmAccount, now: datetime) -> None:
     if day_start_marks_due(account=account, now=now):
         # The snapshot reads the stored balance beside the ledger: a balance the order path
         # has not written yet (a close before the first check of the day) is written first.
-        unsaved = account.__dict__.pop("unsaved_fields", None)
-        if unsaved:
-            account.save(update_fields=[*sorted(unsaved), "updated_at"])
+        account_unsaved_flush(account)
         day_start_snapshots_take(now=now, account_ids=[account.pk])
         account.refresh_from_db(fields=list(DAY_START_MARKS))

@@ -14,6 +14,7 @@ from paper_trading.models import (
     TradeStatus,
 )
 from paper_trading.services import fills
+from paper_trading.services.ledger import account_unsaved_flush
 from paper_trading.services.trades.writes import (
     _close,
 )
@@ -67,7 +68,5 @@ def account_liquidate(*, account, quotes: Mapping | None = None, reason: str = "
         changed.append(closed)
     # The balance is written here, whoever called: the fills' running totals are the
     # firm's to book (its liquidation does).
-    unsaved = account.__dict__.pop("unsaved_fields", None)
-    if unsaved:
-        account.save(update_fields=[*sorted(unsaved), "updated_at"])
+    account_unsaved_flush(account)
     return changed

@@ -17,6 +17,7 @@ from django.utils import timezone
 from alpacabackend.money import to_cents
 from core.quotes import Quote as MarketQuote
 from core.quotes import quotes_get
+from paper_trading.services.ledger import account_unsaved_take
 from prop_firm import rules
 from prop_firm.models import (
     AccountStatus,
@@ -343,7 +344,7 @@ def fills_book(account: PropFirmAccount) -> list[str]:
 
     Fills arrive in time order: a fill on a later day key than the last one is a new
     trading day; a close on a later day than `profit_day` closes that day's tally."""
-    unsaved = sorted(account.__dict__.pop("unsaved_fields", ()))
+    unsaved = account_unsaved_take(account)
     account.__dict__.pop("rule_positions", None)  # counted against the journal popped here
     journal = account.__dict__.pop("fills_unbooked", None)
     if not journal:
