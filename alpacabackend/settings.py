@@ -267,6 +267,8 @@ REST_FRAMEWORK = {
         "candles": env("THROTTLE_CANDLES_RATE", "120/min"),
         # Each checkout opens a PENDING account: a trader cannot flood the firm's books.
         "checkout": env("THROTTLE_CHECKOUT_RATE", "20/hour"),
+        # Stripe Connect onboarding and status, per user (each asks Stripe).
+        "connect": env("THROTTLE_CONNECT_RATE", "30/min"),
     },
 }
 # Requests per API key on the Alpaca-compatible API (/alpaca/): Alpaca's own limit.

@@ -321,3 +321,14 @@ def test_an_event_signed_with_the_connect_endpoints_secret_is_accepted(
     assert response.status_code == 200
     assert forged.status_code == 400
     assert ConnectedAccount.objects.get().payouts_enabled is True
+
+
+def test_connect_requests_are_throttled_per_trader(api, client_for, bob, stripe_on, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "connect": "2/min"},
+    }
+    statuses = [api.get(STATUS).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client_for(bob).get(STATUS).status_code == 200

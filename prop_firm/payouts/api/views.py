@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from alpacabackend.api.errors import NotFound
 from alpacabackend.api.pagination import WrappedListPagination, wrapped_list_schema
 from alpacabackend.api.responses import wrapped, wrapped_schema
+from alpacabackend.api.throttles import ScopedUserRateThrottle
 from prop_firm.payouts import connect, selectors, services
 from prop_firm.payouts.api import serializers as s
 from prop_firm.selectors import account_of_user
@@ -153,6 +154,10 @@ def _connect_status_data(record) -> dict:
 
 
 class ConnectOnboardView(APIView):
+    # Each call asks Stripe: a per-user rate keeps one trader from spending the firm's
+    # shared Stripe rate limit, which checkout and transfers need too.
+    throttle_classes = [ScopedUserRateThrottle]
+    throttle_scope = "connect"
     """Stripe Connect (Express) onboarding: the trader's account is created once; each call
     returns a fresh onboarding link (Stripe's links are single-use and expire)."""
 
@@ -186,6 +191,8 @@ class ConnectOnboardView(APIView):
 
 
 class ConnectStatusView(APIView):
+    throttle_classes = [ScopedUserRateThrottle]
+    throttle_scope = "connect"
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
