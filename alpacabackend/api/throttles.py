@@ -72,8 +72,11 @@ class AtomicRateThrottle(BaseThrottle):
     def get_ident_key(self, request, view) -> str | None:
         raise NotImplementedError
 
+    def get_rate(self) -> str | None:
+        return rate_for(self.scope)
+
     def allow_request(self, request, view) -> bool:
-        rate = rate_for(self.scope)
+        rate = self.get_rate()
         if not rate:
             return True
         ident = self.get_ident_key(request, view)

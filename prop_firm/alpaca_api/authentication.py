@@ -5,8 +5,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import SimpleRateThrottle
 
+from alpacabackend.api.throttles import AtomicRateThrottle
 from prop_firm.alpaca_api.keys import api_key_authenticate
 from prop_firm.alpaca_api.models import ApiKey
 
@@ -41,18 +41,17 @@ class HasApiKey(BasePermission):
         return isinstance(request.auth, ApiKey)
 
 
-class ApiKeyThrottle(SimpleRateThrottle):
-    """ALPACA_API_RATE per key (Alpaca's own limit is 200 requests a minute)."""
+class ApiKeyThrottle(AtomicRateThrottle):
+    """ALPACA_API_RATE per key (Alpaca's own limit is 200 requests a minute), counted
+    atomically like every other throttle: concurrent requests of one bot cannot slip by."""
 
     scope = "alpaca_key"
 
     def get_rate(self) -> str:
         return settings.ALPACA_API_RATE
 
-    def get_cache_key(self, request, view):
-        if not isinstance(request.auth, ApiKey):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.key_id}
+    def get_ident_key(self, request, view) -> str | None:
+        return request.auth.key_id if isinstance(request.auth, ApiKey) else None
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
