@@ -44,7 +44,8 @@ def _clean_details(payment_method: str, payment_details: Any, user) -> dict:
     if payment_method == PayoutMethod.STRIPE:
         if not user.stripe_account_id:
             raise InvalidInput(
-                "Connect a Stripe account to your profile before requesting a Stripe payout.",
+                "Set up your Stripe payout account first (Payouts, Connect with Stripe): a "
+                "Stripe payout is sent to it.",
                 code="STRIPE_ACCOUNT_MISSING",
             )
     elif not details:
