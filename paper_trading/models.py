@@ -63,7 +63,7 @@ class Trade(models.Model):
         help_text="The order's id in the Alpaca-compatible API (Alpaca's ids are UUIDs).",
     )
     account = models.ForeignKey(
-        "prop_firm.PropFirmAccount", on_delete=models.PROTECT, related_name="trades"
+        settings.PAPER_TRADING_ACCOUNT_MODEL, on_delete=models.PROTECT, related_name="trades"
     )
     asset = models.ForeignKey("core.Asset", on_delete=models.PROTECT, related_name="trades")
     direction = models.CharField(max_length=5, choices=Direction.choices)
@@ -207,7 +207,9 @@ class LedgerEntry(AppendOnlyModel):
     """One movement of an account's balance. B is the sum of these, nothing else."""
 
     account = models.ForeignKey(
-        "prop_firm.PropFirmAccount", on_delete=models.PROTECT, related_name="ledger_entries"
+        settings.PAPER_TRADING_ACCOUNT_MODEL,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
     )
     kind = models.CharField(max_length=16, choices=LedgerKind.choices)
     amount = models.DecimalField(**MONEY)
