@@ -247,15 +247,20 @@ def watchlist_detail(*, watchlist_id: int) -> WatchList | None:
 # --------------------------------------------------------------------------------------
 
 
-def _revenue(since: datetime | None) -> dict:
-    """Paid purchases (gross) since `since`, or ever with None."""
+def _revenue(**windows: datetime | None) -> dict[str, dict]:
+    """Paid purchases (gross) per named window, `name=since` (None: ever), in one query."""
     from prop_firm.payments.models import Purchase, PurchaseStatus
 
-    paid = Purchase.objects.filter(status=PurchaseStatus.PAID)
-    if since is not None:
-        paid = paid.filter(paid_at__gte=since)
-    total = paid.aggregate(amount=Coalesce(Sum("amount"), _zero()), count=Count("id"))
-    return {"amount": to_cents(total["amount"]), "count": total["count"]}
+    aggregates = {}
+    for name, since in windows.items():
+        within = Q() if since is None else Q(paid_at__gte=since)
+        aggregates[f"{name}_amount"] = Coalesce(Sum("amount", filter=within), _zero())
+        aggregates[f"{name}_count"] = Count("id", filter=within)
+    totals = Purchase.objects.filter(status=PurchaseStatus.PAID).aggregate(**aggregates)
+    return {
+        name: {"amount": to_cents(totals[f"{name}_amount"]), "count": totals[f"{name}_count"]}
+        for name in windows
+    }
 
 
 def dashboard(*, now=None) -> dict:
@@ -336,10 +341,7 @@ def dashboard(*, now=None) -> dict:
     owed = to_cents(payouts["pending_amount"])
 
     return {
-        "revenue": {
-            "today": _revenue(today),
-            "last_30_days": _revenue(now - timedelta(days=30)),
-        },
+        "revenue": _revenue(today=today, last_30_days=now - timedelta(days=30)),
         "accounts": {
             "total": sum(by_status.values()),
             "by_status": {s: by_status.get(s, 0) for s in AccountStatus.values},
@@ -373,6 +375,7 @@ def dashboard_overview(*, now=None) -> dict:
     figures = dashboard(now=now)
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     by_status = figures["accounts"]["by_status"]
+    revenue = _revenue(total=None, month=month_start)
     return {
         "users_count": get_user_model().objects.count(),
         "accounts_count": figures["accounts"]["total"],
@@ -381,8 +384,8 @@ def dashboard_overview(*, now=None) -> dict:
         "payouts_count": Payout.objects.count(),
         "violations_count": RuleViolation.objects.count(),
         "revenue_stats": {
-            "total_revenue": _revenue(None)["amount"],
-            "monthly_revenue": _revenue(month_start)["amount"],
+            "total_revenue": revenue["total"]["amount"],
+            "monthly_revenue": revenue["month"]["amount"],
             "pending_payouts": figures["payouts"]["pending_amount"],
         },
         "recent_accounts": list(
