@@ -455,3 +455,28 @@ def test_watchlists_are_listed_toggled_and_deleted(client, alice, django_assert_
     renamed = client.patch(f"{ADMIN}watchlists/{watchlist.pk}/", {"name": "AI"}, format="json")
     assert renamed.json()["data"]["name"] == "AI"
     assert client.delete(f"{ADMIN}watchlists/{watchlist.pk}/").status_code == 204
+
+
+def test_the_dashboard_revenue_counts_each_window_once(client, alice, bob, staff, account):
+    from prop_firm.tests.test_django_admin import paid_purchase
+
+    now = timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0)
+    paid_purchase(account, amount="99.00", paid_at=now - timedelta(minutes=5))
+    paid_purchase(funded_account(bob), amount="149.00", paid_at=now - timedelta(days=10))
+    paid_purchase(funded_account(staff), amount="299.00", paid_at=now - timedelta(days=45))
+    this_month = sum(
+        (
+            Decimal(a)
+            for a, at in (("99.00", 0), ("149.00", 10))
+            if now - timedelta(days=at) >= month_start
+        ),
+        Decimal("0"),
+    )
+
+    data = client.get(f"{ADMIN}dashboard/").json()
+
+    assert data["revenue"]["last_30_days"] == {"amount": "248.00", "count": 2}
+    assert data["revenue"]["today"]["count"] >= 1
+    assert data["revenue_stats"]["total_revenue"] == "547.00"
+    assert data["revenue_stats"]["monthly_revenue"] == f"{this_month:.2f}"
