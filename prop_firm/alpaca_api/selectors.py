@@ -195,6 +195,12 @@ def asset_get(*, symbol_or_asset_id: str) -> Asset:
         return asset
     for asset in Asset.objects.filter(provider_id__iexact=wanted):
         return asset
+    try:
+        uuid.UUID(wanted)
+    except ValueError:
+        raise NotFound("asset not found", code="ASSET_NOT_FOUND") from None
+    # An id we derived from the symbol (assets not from Alpaca): only a UUID can be one, so
+    # an unknown symbol never walks the asset table.
     for asset in Asset.objects.order_by("id"):
         if str(shapes.asset_uuid(asset)).upper() == wanted:
             return asset
