@@ -103,9 +103,7 @@ class ResilientRedisCache(RedisCache):
         self._class = lambda servers, **options: _shared_client(servers, options)
         # Django builds a cache object per thread; LocMemCache shares its storage by name,
         # so one name per server makes the fallback one per process, as the module says.
-        self._memo = LocMemCache(
-            f"resilient-memo-{server}", {"OPTIONS": {"MAX_ENTRIES": 100_000}}
-        )
+        self._memo = LocMemCache(f"resilient-memo-{server}", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
 
     def _memo_timeout(self, timeout):
         if timeout is DEFAULT_TIMEOUT or timeout is None:

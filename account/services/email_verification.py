@@ -42,9 +42,7 @@ def email_verification_schedule(*, user: User, base_url: str = "") -> None:
     from account import tasks
 
     user_id = user.pk
-    transaction.on_commit(
-        lambda: task_enqueue(tasks.verification_email_send, user_id, base_url)
-    )
+    transaction.on_commit(lambda: task_enqueue(tasks.verification_email_send, user_id, base_url))
 
 
 def verification_email_send(*, user_id: int, base_url: str = "") -> bool:

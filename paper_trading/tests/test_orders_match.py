@@ -218,9 +218,7 @@ def test_a_stop_loss_already_crossed_when_a_resting_order_fills_acts_in_the_same
     assert balance(account) == ledger_sum(account)
 
 
-def test_a_take_profit_already_crossed_when_a_stop_order_fills_acts_in_the_same_pass(
-    account, aapl
-):
+def test_a_take_profit_already_crossed_when_a_stop_order_fills_acts_in_the_same_pass(account, aapl):
     quote("AAPL", "99.98", "100.00")
     order = trade_place(account=account, asset=aapl, direction="LONG", quantity=D("10"),
                         order_type="STOP", stop_price=D("101"), take_profit=D("103"))  # fmt: skip

@@ -221,4 +221,3 @@ def test_numbers_in_other_digits_are_refused(bot, field, value):
 def test_a_limit_in_other_digits_is_refused(bot):
     answer = bot.get("/alpaca/v2/orders", {"limit": "٥٠"})
     assert answer.status_code == 422
-
