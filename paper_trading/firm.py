@@ -6,7 +6,8 @@ prop firm. Where it must ask the firm, it asks through this module:
 - `check_order(...)` before every opening fill and when a pending order is placed: may this
   order go? The firm raises `TradeRejected` when it may not;
 - `after_fill(account=..., trade=...)` inside the fill's transaction, with the account locked,
-  after every fill or close: what changed (marks, breaches, objectives)?
+  after every fill or close: what changed (marks, breaches, objectives)? It answers whether
+  the firm changed the account's trades itself (a liquidation);
 
 The firm registers its implementation once, at startup (`PropFirmConfig.ready`), the way
 Django's auth backends are plugged in. The engine's account is the firm's model, named by
@@ -50,8 +51,10 @@ class FirmRules(Protocol):
         """Raise `TradeRejected` when the order may not be filled; the caller holds the
         account's row lock. `price` is the server's estimate of the fill price."""
 
-    def after_fill(self, *, account, trade) -> None:
-        """Runs in the fill's transaction, with the account locked, after a fill or close."""
+    def after_fill(self, *, account, trade) -> bool:
+        """Runs in the fill's transaction, with the account locked, after a fill or close.
+        Returns True when it changed the account's trades itself (it liquidated them): the
+        engine then re-reads the trades it answers with, and only then."""
 
 
 _firm_rules: FirmRules | None = None
@@ -81,12 +84,14 @@ def check_order(**order) -> None:
     firm_rules().check_order(**order)
 
 
-def after_fill(**fill) -> None:
+def after_fill(**fill) -> bool:
     """The firm's post-fill step, then whatever the order path left unwritten on the account
     (its balance): the firm writes it with its own marks in one UPDATE, and if it did not,
-    the engine does, so balance == Σ ledger never depends on which firm is registered."""
-    firm_rules().after_fill(**fill)
+    the engine does, so balance == Σ ledger never depends on which firm is registered.
+    True when the firm changed the account's trades (see `FirmRules.after_fill`)."""
+    acted = firm_rules().after_fill(**fill)
     account_unsaved_flush(fill["account"])
+    return bool(acted)
 
 
 def account_model() -> type[models.Model]:

@@ -43,7 +43,7 @@ def _quotes_for(trades) -> dict:
 
 
 def _trade_data(trade) -> dict:
-    return s.TradeOutput(trade, context={"quotes": _quotes_for([trade])}).data
+    return s.trade_output(trade, _quotes_for([trade]))
 
 
 def _order_msg(order) -> str:
@@ -132,8 +132,7 @@ class TradeListCreateView(APIView):
             position_effect=order["position_effect"],
             user=request.user,
         )
-        context = {"quotes": _quotes_for([placed.trade]), "order": placed}
-        data = s.OrderOutput(placed.trade, context=context).data
+        data = s.order_output(placed, _quotes_for([placed.trade]))
         return wrapped(data, _order_msg(placed), status=status.HTTP_201_CREATED)
 
 

@@ -88,9 +88,27 @@ def test_the_order_request_stays_within_its_statements(api, account, aapl):
         r = place(api, symbol="AAPL", side="buy", quantity="2")
     assert r.status_code == 201, r.json()
     statements = _statements(captured.captured_queries)
-    # The service's six, and the request's own: the user, the account, the asset, the
-    # answer's asset and account.
-    assert len(statements) <= 12, "\n".join(statements)
+    # The service's six, and the request's own: the user, the account and the asset. The
+    # answer is built from the objects the order already holds.
+    assert len(statements) <= 9, "\n".join(statements)
+
+
+def test_an_order_that_closes_a_position_reads_nothing_to_answer(api, account, aapl):
+    quote("AAPL", "99.98", "100.00")
+    place(api, symbol="AAPL", side="buy", quantity="2")
+    with CaptureQueriesContext(connection) as captured:
+        r = place(api, symbol="AAPL", side="sell", quantity="2")
+    assert r.status_code == 201, r.json()
+    assert r.json()["data"]["status"] == "CLOSED"
+    assert r.json()["data"]["account_number"] == account.account_number
+    statements = _statements(captured.captured_queries)
+    # The user, the account, the asset; the lock, the trades it closes, the positions; the
+    # trade, its two ledger entries (P&L, commission) and the account.
+    assert len(statements) <= 10, "\n".join(statements)
+    last_write = max(
+        i for i, s in enumerate(statements) if s.startswith(("UPDATE", "INSERT", "DELETE"))
+    )
+    assert not statements[last_write + 1 :], "read after the order was written"
 
 
 def test_the_positions_after_a_fill_are_those_a_reload_would_give(account, aapl, monkeypatch):

@@ -71,9 +71,14 @@ def check_order(
         )
 
 
-def after_fill(*, account, trade) -> None:
+def after_fill(*, account, trade) -> bool:
     """Runs inside the fill's transaction, with the account locked, after every fill or close:
     the fills paper trading noted are booked into the account's running totals, marks are
     updated (one UPDATE of the account), hard rules and objectives evaluated at once (a
-    breach is liquidated and a passed stage continued before the response)."""
+    breach is liquidated and a passed stage continued before the response).
+
+    True when the account's trades were liquidated: a breach (FAILED) and a passed stage
+    (PASSED) are the only ways this step closes trades or cancels orders, and both end the
+    account's ACTIVE status, which every fill requires."""
     rule_engine.account_check_locked(account=account, now=timezone.now(), after_fill=True)
+    return account.status != "ACTIVE"

@@ -54,7 +54,13 @@ def test_a_fill_that_breaks_the_daily_floor_liquidates_everything_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         # Buy 50 BBB at 101: commission 1, marked at the bid 99: U_BBB = −100.
         # E = 50,000 − 1 − 2,400 − 100 = 47,499 < 47,500.
-        _place(account, "BBB", 50)
+        placed = _place(account, "BBB", 50)
+    # The order answers with what the liquidation left of its trade, not the fill.
+    assert (placed.status, placed.exit_price, placed.close_reason) == (
+        "CLOSED",
+        Decimal("99.00"),
+        "LIQUIDATION",
+    )
     account.refresh_from_db()
     violation = RuleViolation.objects.get(account=account)
     assert violation.violation_type == "DAILY_LOSS"

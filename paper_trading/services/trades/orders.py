@@ -111,10 +111,11 @@ def _opposite_trades(account, asset, direction: str) -> list[Trade]:
     """The open trades an order in `direction` reduces, locked, oldest first (FIFO)."""
     trades = (
         Trade.objects.select_for_update(of=("self",))
-        .select_related("asset")
         .filter(account=account, asset=asset, status=TradeStatus.OPEN)
         .exclude(direction=direction)
     )
+    for trade in trades:
+        trade.account, trade.asset = account, asset  # held already: no query to answer with
     return sorted(trades, key=_fifo)
 
 
@@ -333,9 +334,9 @@ def order_place(
                 account=account, trade=trade, price=fill.price, now=now, config=config, user=user
             )
             result = OrderResult(trade=trade, opened=trade)
-        after_fill(account=account, trade=result.trade)
-        for changed in {*result.closed, result.opened} - {None}:
-            changed.refresh_from_db()  # the firm's hook may have acted on it (a liquidation)
+        if after_fill(account=account, trade=result.trade):
+            for changed in {*result.closed, result.opened} - {None}:
+                changed.refresh_from_db()  # the firm liquidated: answer with what it left
     return result
 
 
