@@ -4,41 +4,48 @@ to the character, for trades in every state; and its cost does not grow with the
 from decimal import Decimal
 
 import pytest
+from rest_framework.renderers import JSONRenderer
 
+from core.quotes import quotes_get
 from paper_trading.api import serializers as s
 from paper_trading.models import Trade
 from paper_trading.services.trades import trade_cancel, trade_close, trade_place
 from paper_trading.tests.factories import quote
 
+D = Decimal
 
-def test_rows_give_the_same_json_as_the_model_serializer(account, aapl):
+
+def buy(account, asset, quantity="1", **kwargs):
+    return trade_place(
+        account=account, asset=asset, direction="LONG", quantity=D(quantity), **kwargs
+    )
+
+
+def test_rows_give_the_same_json_as_the_model_serializer(account, aapl, btc):
     quote("AAPL", "99.98", "100.00")
-    opened = trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("10"))
-    trade_close(trade=opened, quantity=Decimal("4"))  # a split: a closed piece and the rest
+    quote("BTC/USD", "60000", "60010")
+    opened = buy(account, aapl, "10")
+    trade_close(trade=opened, quantity=D("4"))  # a split: a closed piece and the rest
     short = trade_place(
-        account=account, asset=aapl, direction="SHORT", quantity=Decimal("3"),
-        stop_loss=Decimal("120"), take_profit=Decimal("80"), notes="hedge",
+        account=account, asset=aapl, direction="SHORT", quantity=D("3"),
+        stop_loss=D("120"), take_profit=D("80"), notes="hedge",
     )  # fmt: skip
     trade_close(trade=short)
-    pending = trade_place(
-        account=account, asset=aapl, direction="LONG", quantity=Decimal("1"),
-        order_type="LIMIT", limit_price=Decimal("50"), client_order_id="mine-1",
-    )  # fmt: skip
-    trade_cancel(trade=trade_place(
-        account=account, asset=aapl, direction="LONG", quantity=Decimal("1"),
-        order_type="LIMIT", limit_price=Decimal("40"),
-    ))  # fmt: skip
-    assert pending.status == "PENDING"
+    buy(account, aapl, order_type="LIMIT", limit_price=D("50"), client_order_id="mine-1")
+    trade_cancel(trade=buy(account, aapl, order_type="LIMIT", limit_price=D("40")))
+    buy(account, btc, "0.5")  # open, valued without a quote below
     quote("AAPL", "101.37", "101.41")
-    from core.quotes import quotes_get
-
     quotes = quotes_get(["AAPL"])
+
     trades = Trade.objects.filter(account=account).order_by("-created_at", "-id")
-    statuses = {t.status for t in trades}
-    assert statuses == {"OPEN", "CLOSED", "PENDING", "CANCELLED"}
+    assert {t.status for t in trades} == {"OPEN", "CLOSED", "PENDING", "CANCELLED"}
+    assert trades.filter(split_from__isnull=False).exists()
     expected = s.TradeOutput(trades, many=True, context={"quotes": quotes}).data
     rows = s.trade_rows_output(trades.values(*s.TRADE_ROW_FIELDS), quotes)
-    assert [dict(item) for item in expected] == rows
+    # The same keys in the same order, the same values: the same JSON to the character.
+    assert JSONRenderer().render(rows) == JSONRenderer().render(expected)
+    btc_item = next(item for item in rows if item["asset_symbol"] == "BTC/USD")
+    assert (btc_item["status"], btc_item["current_price"]) == ("OPEN", None)
 
 
 @pytest.mark.parametrize("count", [5, 60])
