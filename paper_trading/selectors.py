@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, QuerySet, When
+from django.db.models import QuerySet
 
 from alpacabackend.api.errors import InvalidInput, NotFound
 from alpacabackend.money import to_cents
 from core.models import Asset
 from core.quotes import quotes_get
 from paper_trading.firm import account_model
-from paper_trading.models import Trade, TradeStatus
+from paper_trading.models import LIVE_FIRST, Trade, TradeStatus
 from paper_trading.positions import PositionState
 from paper_trading.services import fills
 
@@ -103,7 +103,7 @@ def trade_list(
     (another user's: 404), of every account with `all_accounts`, else of the account shown
     (`account_shown`; none yet: no trades). `asset` is an asset id or a symbol. Trades the
     trader removed from their lists are left out unless `include_hidden`."""
-    trades = Trade.objects.filter(account__user=user).select_related("account", "asset")
+    trades = Trade.objects.select_related("account", "asset")
     if account_id is not None:
         account_get(user=user, account_id=account_id)
     elif not all_accounts:
@@ -112,7 +112,10 @@ def trade_list(
             return trades.none()
         account_id = shown.pk
     if account_id is not None:
+        # The user's account, checked above: no join to the accounts to count its trades.
         trades = trades.filter(account_id=account_id)
+    else:
+        trades = trades.filter(account__user=user)
     if not include_hidden:
         trades = trades.filter(hidden_at__isnull=True)
     if status:
@@ -128,11 +131,39 @@ def trade_list(
     return trades.order_by("-created_at", "-id")
 
 
-def trades_live_first(trades: QuerySet[Trade]) -> QuerySet[Trade]:
-    """Open trades and pending orders first (newest first), then the others newest first:
-    the order of a bounded list that must never leave a live trade out."""
-    live = Case(When(status__in=(TradeStatus.OPEN, TradeStatus.PENDING), then=0), default=1)
-    return trades.order_by(live, "-created_at", "-id")
+_LIVE = (TradeStatus.OPEN, TradeStatus.PENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFirstPage:
+    rows: list[dict]
+    count: int
+    rest_offset: int | None  # from there the newest-first list holds every trade left out
+
+
+def trades_live_first(trades: QuerySet[Trade], *, fields, limit: int) -> LiveFirstPage:
+    """At most `limit` of `trades` as `values(*fields)` rows: the open trades and pending
+    orders first, then the finished trades, newest first in each; the order of a bounded list
+    that leaves no live trade out while they fit. `fields` must hold `status`, `created_at`
+    and `id`. One account's trades are read in this order from its index
+    (`trade_account_live_first`), not sorted; the count is skipped when the rows are all."""
+    rows = list(trades.order_by(LIVE_FIRST, "-created_at", "-id").values(*fields)[:limit])
+    if len(rows) < limit:
+        return LiveFirstPage(rows=rows, count=len(rows), rest_offset=None)
+    count = trades.count()
+    if count == len(rows):
+        return LiveFirstPage(rows=rows, count=count, rest_offset=None)
+    finished = [row for row in rows if row["status"] not in _LIVE]
+    if not finished:
+        # Live trades filled the list: the rest are older live ones and every finished one.
+        return LiveFirstPage(rows=rows, count=count, rest_offset=0)
+    # Newest first, the trades left out all come after the last finished one shown, which
+    # comes after the finished ones shown and the live ones newer than it.
+    last = (finished[-1]["created_at"], finished[-1]["id"])
+    newer_live = sum(
+        1 for row in rows if row["status"] in _LIVE and (row["created_at"], row["id"]) > last
+    )
+    return LiveFirstPage(rows=rows, count=count, rest_offset=len(finished) + newer_live)
 
 
 def trade_get(*, user, trade_id: int) -> Trade:

@@ -5,6 +5,7 @@
 """
 
 from rest_framework.pagination import LimitOffsetPagination, PageNumberPagination
+from rest_framework.utils.urls import replace_query_param
 
 
 class _PageNumber(PageNumberPagination):
@@ -89,10 +90,16 @@ class WrappedListPagination(StandardPagination):
 
     API.md pages wrapped lists only when the client sends `limit`/`offset` (or `page`): the
     web app reads `data` alone, so an unpaged request gets the whole list (up to
-    `unpaged_max` rows, with `next` set beyond that)."""
+    `unpaged_max` rows, with `next` set beyond that). A view whose unpaged list must stay
+    smaller sets its own `unpaged_max` (a subclass); a view that picks its unpaged rows
+    itself, in another order than its pages, describes them with `unpaged_page`."""
 
     msg = "OK"
     unpaged_max = 1000
+
+    def __init__(self):
+        super().__init__()
+        self._unpaged_envelope = None
 
     @staticmethod
     def is_paged(request) -> bool:
@@ -105,6 +112,20 @@ class WrappedListPagination(StandardPagination):
         impl = _LimitOffset()
         impl.default_limit = impl.max_limit = self.unpaged_max
         return impl
+
+    def unpaged_page(self, request, *, count: int, rest_offset: int | None) -> None:
+        """The envelope of unpaged rows the view chose: `count` matching in all, and `next`
+        the paged list from `rest_offset` on (None: the rows are all there is)."""
+        link = None
+        if rest_offset is not None:
+            link = replace_query_param(request.build_absolute_uri(), "limit", self.page_size)
+            link = replace_query_param(link, "offset", rest_offset)
+        self._unpaged_envelope = {"count": count, "next": link, "previous": None}
+
+    def page_envelope(self) -> dict:
+        if self._unpaged_envelope is not None:
+            return self._unpaged_envelope
+        return super().page_envelope()
 
     def get_paginated_response(self, data):
         from rest_framework.response import Response

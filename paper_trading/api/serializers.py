@@ -3,10 +3,13 @@
 No business rules here: inputs are parsed and normalised, the services decide.
 """
 
+import decimal
+import functools
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import ISO_8601, api_settings
 
 from alpacabackend.api.fields import AsciiDecimalField, AsciiIntegerField, NormalisedChoiceField
 from alpacabackend.money import PRICE_DIGITS
@@ -263,10 +266,11 @@ class PositionListEnvelope(serializers.Serializer):
 
 
 # --- The trade list from plain rows ------------------------------------------------------
-# The list answers up to a thousand trades; building a model instance per row and walking
-# DRF's attribute lookups cost more than the query (issue 13). The rows come from
-# `values(*TRADE_ROW_FIELDS)` and each value is formatted by TradeOutput's own field, so the
-# JSON is the same to the character (a test compares both).
+# The list answers many trades at a time; building a model instance per row and walking
+# DRF's fields and attribute lookups per value cost more than the query (issue 13). The rows
+# come from `values(*TRADE_ROW_FIELDS)`; each of TradeOutput's fields is turned once per list
+# into a formatter doing what its `to_representation` does, so the JSON is the same to the
+# character (a test compares both for trades in every state).
 
 TRADE_ROW_FIELDS = (
     *(
@@ -293,11 +297,66 @@ _ROW_SOURCES = {
     "entry_time": "entry_at",
     "target_price": "take_profit",
 }
-_VALUED = {"current_price", "current_value", "unrealized_pl"}
+_COMPUTED = {"entry_cost", "current_price", "current_value", "unrealized_pl"}
+_VALUED_STATUSES = frozenset({TradeStatus.OPEN.value, TradeStatus.CLOSED.value})
+
+
+@functools.cache
+def _trade_output_fields() -> dict:
+    # A ModelSerializer builds its fields from the model on every instance: once is enough.
+    return dict(TradeOutput().fields)
+
+
+def _decimal_formatter(field: serializers.DecimalField):
+    if (
+        field.normalize_output
+        or field.localize
+        or not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    ):
+        return field.to_representation
+    step = Decimal(1).scaleb(-field.decimal_places)
+    context = decimal.getcontext().copy()
+    context.prec = field.max_digits
+    rounding = field.rounding
+
+    def formatted(value):
+        return format(value.quantize(step, rounding=rounding, context=context), "f")
+
+    return formatted
+
+
+def _datetime_formatter(field: serializers.DateTimeField):
+    if getattr(field, "format", api_settings.DATETIME_FORMAT).lower() != ISO_8601:
+        return field.to_representation
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if zone is None:
+        return field.to_representation
+
+    def formatted(value):
+        if value.tzinfo is None:
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return formatted
+
+
+def _formatter(field):
+    """What `field.to_representation` does to a non-null value of a row; None where the
+    stored value is already its JSON (strings, choices, ids)."""
+    if isinstance(field, serializers.DecimalField):
+        return _decimal_formatter(field)
+    if isinstance(field, serializers.DateTimeField):
+        return _datetime_formatter(field)
+    if isinstance(field, serializers.CharField | serializers.ChoiceField):
+        return None  # a string from the database is its own representation
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        return None  # the row holds the id itself
+    return field.to_representation
 
 
 class _TradeRow:
-    """A row as `trade_valuation` reads a trade."""
+    """An open trade's row as `trade_valuation` reads a trade."""
 
     __slots__ = ("direction", "entry_price", "exit_price", "quantity", "status")
 
@@ -308,29 +367,34 @@ class _TradeRow:
 
 def trade_rows_output(rows, quotes) -> list[dict]:
     """TradeOutput's JSON for `rows` (dicts of TRADE_ROW_FIELDS); `quotes` as its context."""
-    fields = TradeOutput().fields
-    plain = {"account", "asset", "split_from"}
+    fields = _trade_output_fields()
+    names = list(fields)
+    plain, formatted = [], []
+    for name, field in fields.items():
+        if name not in _COMPUTED:
+            source, formatter = _ROW_SOURCES.get(name, name), _formatter(field)
+            if formatter is None:
+                plain.append((name, source))
+            else:
+                formatted.append((name, source, formatter))
     out = []
     for row in rows:
-        valuation = None
-        item = {}
-        for name, field in fields.items():
-            if name == "entry_cost":
-                price = row["entry_price"]
-                item[name] = None if price is None else _fmt(price * row["quantity"], _CENT)
-                continue
-            if name in _VALUED:
-                if valuation is None:
-                    valuation = trade_valuation(_TradeRow(row), quotes.get(row["asset__symbol"]))
-                value = getattr(valuation, name)
-                step = _PRICE_STEP if name == "current_price" else _CENT
-                item[name] = _fmt(value, step)
-                continue
-            value = row[_ROW_SOURCES.get(name, name)]
-            if value is None or name in plain:
-                item[name] = value
-            else:
-                item[name] = field.to_representation(value)
+        item = dict.fromkeys(names)  # TradeOutput's key order; None unless set below
+        for name, source in plain:
+            item[name] = row[source]
+        for name, source, formatter in formatted:
+            value = row[source]
+            if value is not None:
+                item[name] = formatter(value)
+        entry_price = row["entry_price"]
+        if entry_price is not None:
+            item["entry_cost"] = _fmt(entry_price * row["quantity"], _CENT)
+        # Only open and closed trades have a value (trade_valuation); the others keep None.
+        if row["status"] in _VALUED_STATUSES:
+            valuation = trade_valuation(_TradeRow(row), quotes.get(row["asset__symbol"]))
+            item["current_price"] = _fmt(valuation.current_price, _PRICE_STEP)
+            item["current_value"] = _fmt(valuation.current_value, _CENT)
+            item["unrealized_pl"] = _fmt(valuation.unrealized_pl, _CENT)
         out.append(item)
     return out
 

@@ -62,6 +62,16 @@ def _order_msg(order) -> str:
     return f"Order already {trade.status.lower()}."
 
 
+class TradeListPagination(WrappedListPagination):
+    """The web app asks for the trades without paging and reads the open trades (it sums
+    their P&L), the pending orders and the latest finished trades: unpaged, it gets the live
+    trades and the newest finished ones up to this bound, not a thousand rows (issue 13: the
+    list stays within twice the cost of a trivial request). Paged calls keep their limits."""
+
+    msg = "Trades retrieved."
+    unpaged_max = 50
+
+
 class TradeListCreateView(APIView):
     @extend_schema(
         operation_id="paper_trading_trades_list",
@@ -73,6 +83,13 @@ class TradeListCreateView(APIView):
             OpenApiParameter("page_size", OpenApiTypes.INT, description="Page size."),
         ],
         responses={200: s.TradeListEnvelope},
+        description="The trades of the account shown (without `account_id`), newest first "
+        "when paged. Without `limit`, `offset`, `page` or `page_size` the list is bounded: "
+        "`data` holds at most 50 trades, the open trades and pending orders first (newest "
+        "first), then the newest finished ones; `count` is the number of all matching trades "
+        "and `next` the paged list from the first trade left out (it may repeat live trades). "
+        "With more than 50 open trades and pending orders, `data` holds the newest 50 of them "
+        "and `next` pages through every trade from the start.",
     )
     def get(self, request):
         query = s.TradeListQuery(data=request.query_params)
@@ -86,13 +103,15 @@ class TradeListCreateView(APIView):
             asset=params.get("asset"),
             symbol=params.get("symbol"),
         )
-        paginator = WrappedListPagination()
-        paginator.msg = "Trades retrieved."
-        if not paginator.is_paged(request):
-            # The web app's unpaged call gets at most `unpaged_max` trades: every open trade
-            # and pending order first (however old), then the newest finished ones.
-            trades = selectors.trades_live_first(trades)
-        rows = paginator.paginate_queryset(trades.values(*s.TRADE_ROW_FIELDS), request, view=self)
+        paginator = TradeListPagination()
+        if paginator.is_paged(request):
+            rows = paginator.paginate_queryset(trades.values(*s.TRADE_ROW_FIELDS), request, self)
+        else:
+            page = selectors.trades_live_first(
+                trades, fields=s.TRADE_ROW_FIELDS, limit=paginator.unpaged_max
+            )
+            paginator.unpaged_page(request, count=page.count, rest_offset=page.rest_offset)
+            rows = page.rows
         symbols = {row["asset__symbol"] for row in rows if row["status"] == TradeStatus.OPEN}
         quotes = quotes_get(symbols) if symbols else {}
         return paginator.get_paginated_response(s.trade_rows_output(rows, quotes))

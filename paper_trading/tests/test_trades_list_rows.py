@@ -1,44 +1,64 @@
 """The trade list is serialized from plain rows (issue 13): the same JSON as TradeOutput,
-to the character, for trades in every state; and its cost does not grow with the page."""
+to the character, for trades in every state. Unpaged, it is bounded: the live trades first,
+then the newest finished ones, read from an index; its cost does not grow with the account."""
 
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from rest_framework.renderers import JSONRenderer
 
+from core.quotes import quotes_get
+from paper_trading import selectors
 from paper_trading.api import serializers as s
+from paper_trading.api.views import TradeListPagination
 from paper_trading.models import Trade
 from paper_trading.services.trades import trade_cancel, trade_close, trade_place
 from paper_trading.tests.factories import quote
+from paper_trading.tests.helpers import TRADES
+
+D = Decimal
 
 
-def test_rows_give_the_same_json_as_the_model_serializer(account, aapl):
+def buy(account, asset, quantity="1", **kwargs):
+    return trade_place(
+        account=account, asset=asset, direction="LONG", quantity=D(quantity), **kwargs
+    )
+
+
+def pending(account, asset):
+    return buy(account, asset, order_type="LIMIT", limit_price=D("50"))
+
+
+def closed(account, asset):
+    return trade_close(trade=buy(account, asset))
+
+
+def test_rows_give_the_same_json_as_the_model_serializer(account, aapl, btc):
     quote("AAPL", "99.98", "100.00")
-    opened = trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("10"))
-    trade_close(trade=opened, quantity=Decimal("4"))  # a split: a closed piece and the rest
+    quote("BTC/USD", "60000", "60010")
+    opened = buy(account, aapl, "10")
+    trade_close(trade=opened, quantity=D("4"))  # a split: a closed piece and the rest
     short = trade_place(
-        account=account, asset=aapl, direction="SHORT", quantity=Decimal("3"),
-        stop_loss=Decimal("120"), take_profit=Decimal("80"), notes="hedge",
+        account=account, asset=aapl, direction="SHORT", quantity=D("3"),
+        stop_loss=D("120"), take_profit=D("80"), notes="hedge",
     )  # fmt: skip
     trade_close(trade=short)
-    pending = trade_place(
-        account=account, asset=aapl, direction="LONG", quantity=Decimal("1"),
-        order_type="LIMIT", limit_price=Decimal("50"), client_order_id="mine-1",
-    )  # fmt: skip
-    trade_cancel(trade=trade_place(
-        account=account, asset=aapl, direction="LONG", quantity=Decimal("1"),
-        order_type="LIMIT", limit_price=Decimal("40"),
-    ))  # fmt: skip
-    assert pending.status == "PENDING"
+    buy(account, aapl, order_type="LIMIT", limit_price=D("50"), client_order_id="mine-1")
+    trade_cancel(trade=buy(account, aapl, order_type="LIMIT", limit_price=D("40")))
+    buy(account, btc, "0.5")  # open, valued without a quote below
     quote("AAPL", "101.37", "101.41")
-    from core.quotes import quotes_get
-
     quotes = quotes_get(["AAPL"])
+
     trades = Trade.objects.filter(account=account).order_by("-created_at", "-id")
-    statuses = {t.status for t in trades}
-    assert statuses == {"OPEN", "CLOSED", "PENDING", "CANCELLED"}
+    assert {t.status for t in trades} == {"OPEN", "CLOSED", "PENDING", "CANCELLED"}
+    assert trades.filter(split_from__isnull=False).exists()
     expected = s.TradeOutput(trades, many=True, context={"quotes": quotes}).data
     rows = s.trade_rows_output(trades.values(*s.TRADE_ROW_FIELDS), quotes)
-    assert [dict(item) for item in expected] == rows
+    # The same keys in the same order, the same values: the same JSON to the character.
+    assert JSONRenderer().render(rows) == JSONRenderer().render(expected)
+    btc_item = next(item for item in rows if item["asset_symbol"] == "BTC/USD")
+    assert (btc_item["status"], btc_item["current_price"]) == ("OPEN", None)
 
 
 @pytest.mark.parametrize("count", [5, 60])
@@ -49,36 +69,119 @@ def test_the_list_takes_the_same_queries_whatever_its_length(
     Trade.objects.bulk_create(
         Trade(
             account=account, asset=aapl, direction="LONG", status="OPEN",
-            quantity=Decimal("1"), entry_price=Decimal("100"),
+            quantity=D("1"), entry_price=D("100"),
         )
         for _ in range(count)
     )  # fmt: skip
     with django_assert_max_num_queries(6):
-        r = api.get("/api/paper-trading/trades/")
+        r = api.get(TRADES)
     assert r.status_code == 200
-    assert len(r.json()["data"]) == count
+    assert r.json()["count"] == count
+    assert len(r.json()["data"]) == min(count, TradeListPagination.unpaged_max)
 
 
-def test_the_unpaged_list_is_bounded_and_never_leaves_an_open_trade_out(
-    api, account, aapl, settings
-):
-    from alpacabackend.api.pagination import WrappedListPagination
+@pytest.fixture
+def bound(monkeypatch):
+    monkeypatch.setattr(TradeListPagination, "unpaged_max", 4)
+    return 4
 
+
+@pytest.fixture
+def history(account, aapl):
+    """Oldest first: finished, open, finished, finished, pending, finished, finished."""
     quote("AAPL", "99.98", "100.00")
-    old_open = trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("1"))
-    for _ in range(4):
-        trade_close(
-            trade=trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("1"))
+    return [
+        closed(account, aapl),
+        buy(account, aapl),
+        closed(account, aapl),
+        closed(account, aapl),
+        pending(account, aapl),
+        closed(account, aapl),
+        closed(account, aapl),
+    ]
+
+
+def test_the_unpaged_list_is_live_trades_then_the_newest_finished_ones(api, bound, history):
+    _, old_open, _, _, order, f4, f5 = history
+    body = api.get(TRADES).json()
+    assert body["count"] == 7
+    assert [t["id"] for t in body["data"]] == [order.pk, old_open.pk, f5.pk, f4.pk]
+    assert body["previous"] is None
+
+
+def test_next_leads_to_every_trade_the_unpaged_list_left_out(api, bound, history):
+    body = api.get(TRADES).json()
+    assert "limit=" in body["next"] and "offset=2" in body["next"]
+    rest = api.get(body["next"]).json()
+    shown = {t["id"] for t in body["data"]} | {t["id"] for t in rest["data"]}
+    assert shown == {t.pk for t in history}
+
+
+def test_next_counts_the_live_trades_newer_than_the_last_finished_one(api, account, aapl,
+                                                                      bound):  # fmt: skip
+    quote("AAPL", "99.98", "100.00")
+    old = [closed(account, aapl) for _ in range(3)]
+    older = closed(account, aapl)
+    live = [buy(account, aapl), pending(account, aapl)]
+    newest = closed(account, aapl)
+    body = api.get(TRADES).json()
+    assert [t["id"] for t in body["data"]] == [live[1].pk, live[0].pk, newest.pk, older.pk]
+    # Newest first: newest, the two live ones, older; then the rest.
+    assert "offset=4" in body["next"]
+    rest = api.get(body["next"]).json()
+    assert [t["id"] for t in rest["data"]] == [old[2].pk, old[1].pk, old[0].pk]
+
+
+def test_when_live_trades_exceed_the_bound_the_newest_are_shown_and_paging_has_all(
+    api, account, aapl, bound
+):
+    quote("AAPL", "99.98", "100.00")
+    finished = closed(account, aapl)
+    live = [buy(account, aapl) for _ in range(5)]
+    body = api.get(TRADES).json()
+    assert body["count"] == 6
+    assert [t["id"] for t in body["data"]] == [t.pk for t in reversed(live[1:])]
+    assert "offset=0" in body["next"]
+    rest = api.get(body["next"], {"limit": 10}).json()
+    assert {t["id"] for t in rest["data"]} == {finished.pk, *(t.pk for t in live)}
+
+
+def test_a_list_within_the_bound_is_whole_without_a_count_query(
+    api, account, aapl, django_assert_num_queries
+):
+    quote("AAPL", "99.98", "100.00")
+    closed(account, aapl)
+    buy(account, aapl)
+    # auth user, the current account, the rows (all of them: no count needed)
+    with django_assert_num_queries(3):
+        body = api.get(TRADES).json()
+    assert (body["count"], len(body["data"]), body["next"]) == (2, 2, None)
+
+
+def test_paged_calls_stay_newest_first(api, bound, history):
+    body = api.get(TRADES, {"limit": 3}).json()
+    assert [t["id"] for t in body["data"]] == [t.pk for t in reversed(history[-3:])]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_postgresql_reads_the_unpaged_list_from_its_index_without_a_sort(account, aapl):
+    """The ORDER BY must be the index's own expression (LIVE_FIRST), or PostgreSQL sorts
+    every trade of the account (40 ms at 10,000 trades)."""
+    Trade.objects.bulk_create(
+        Trade(
+            account=account, asset=aapl, direction="LONG", status="CLOSED",
+            quantity=D("1"), entry_price=D("100"), exit_price=D("101"), realized_pl=D("1"),
         )
-    bound = WrappedListPagination.unpaged_max
-    WrappedListPagination.unpaged_max = 3
-    try:
-        body = api.get("/api/paper-trading/trades/").json()
-        paged = api.get("/api/paper-trading/trades/?limit=3").json()
-    finally:
-        WrappedListPagination.unpaged_max = bound
-    assert body["count"] == 5 and len(body["data"]) == 3 and body["next"]
-    # The oldest trade is the open one: first in the unpaged list, last when paged.
-    assert body["data"][0]["id"] == old_open.pk
-    assert [t["status"] for t in body["data"][1:]] == ["CLOSED", "CLOSED"]
-    assert old_open.pk not in [t["id"] for t in paged["data"]]
+        for _ in range(200)
+    )  # fmt: skip
+    from paper_trading.models import LIVE_FIRST
+
+    trades = selectors.trade_list(user=account.user)
+    query = trades.order_by(LIVE_FIRST, "-created_at", "-id").values(*s.TRADE_ROW_FIELDS)[:50]
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "trade_account_live_first" in plan
+    assert "Sort" not in plan
