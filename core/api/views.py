@@ -145,13 +145,15 @@ class AssetCandlesView(generics.ListAPIView):
         params = query.validated_data
         timeframe = timeframe_parse(params["tf"])
         if "page" in params and "limit" not in request.query_params:
-            bars = params["page"] * params.get("page_size", CandlePagination.page_size)
+            size = params.get("page_size", CandlePagination.page_size)
+            offset, bars = (params["page"] - 1) * size, params["page"] * size
         else:
-            bars = params["offset"] + params["limit"]
+            offset, bars = params["offset"], params["offset"] + params["limit"]
         window = candles_window(
             asset=asset,
             timeframe=timeframe,
             bars=bars,
+            offset=offset,
             start=params.get("start"),
             end=params.get("end"),
         )

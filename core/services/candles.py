@@ -8,17 +8,22 @@ Invariants:
 - every range is half-open, [start, end): a bar belongs to it when start <= bar start < end,
   whether it is fetched, covered or read (the API's `start`/`end` included), so a request's
   answer never depends on what neighbouring requests stored;
-- the provider is called before the transaction; if it fails nothing is written.
+- the provider is called before the transaction; if it fails nothing is written;
+- ranges that touch are merged (`_cover`), so a stored span with no gap lies inside one range:
+  one range holding a window is how a page knows, in the query that reads it, that the window
+  is complete (`_stored_page`). Ranges written some other way only cost the slow path.
 """
 
 import logging
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Count, Exists, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alpacabackend.api.errors import InvalidInput, ServiceUnavailable
@@ -210,11 +215,22 @@ class CandleWindow:
     """The page source for newest-first candles: the live bars (not stored, newest first)
     followed by the stored bars of the window, sliced lazily so only one page is read."""
 
-    def __init__(self, queryset, head: list[Bar], stored: int | None = None):
+    def __init__(
+        self,
+        queryset,
+        head: list[Bar],
+        stored: int | None = None,
+        rows: list[Candle] | None = None,
+        rows_from: int = 0,
+    ):
         self.queryset = queryset
         self.head = head
         # `stored`: the window's stored bars when the caller has just counted them.
         self._count = None if stored is None else stored + len(head)
+        # `rows`: stored bars number rows_from, rows_from + 1, ... read with that count; a
+        # slice within them costs no query.
+        self.rows = rows
+        self.rows_from = rows_from
 
     def count(self) -> int:
         if self._count is None:
@@ -230,8 +246,67 @@ class CandleWindow:
         stop = item.stop if item.stop is not None else self.count()
         size = len(self.head)
         head = self.head[start:stop]
-        tail = list(self.queryset[max(start - size, 0) : max(stop - size, 0)])
-        return head + tail
+        return head + self._stored(max(start - size, 0), max(stop - size, 0))
+
+    def _stored(self, start: int, stop: int) -> list:
+        if self.rows is not None and self._count is not None:
+            stop = min(stop, self._count - len(self.head))  # no stored bar lies beyond
+            if self.rows_from <= start and stop <= self.rows_from + len(self.rows):
+                return self.rows[start - self.rows_from : stop - self.rows_from]
+        return list(self.queryset[start:stop])
+
+
+# Bars the live head may hold: those starting in [complete_before(now), now], a span shorter
+# than two bars. The stored page is read from this many bars early so the head's length need
+# not be known before the read (a longer head costs one more query, never a wrong page).
+_HEAD_BARS = 2
+
+
+@dataclass(frozen=True)
+class _StoredPage:
+    queryset: QuerySet  # the window's stored bars, newest first, for a slice beyond `rows`
+    rows: list[Candle]  # stored bars number rows_from, rows_from + 1, ...
+    rows_from: int
+    stored: int  # the window's stored bars
+    covered: bool  # no bar of the window is missing from the store
+
+
+def _stored_page(
+    *, asset: Asset, timeframe: Timeframe, start: datetime, before: datetime, offset: int, bars: int
+) -> _StoredPage | None:
+    """One query for a page of the stored bars of [start, before): the rows that may fall on
+    the page (stored bars number max(offset - _HEAD_BARS, 0) to `bars`), the window's count
+    of stored bars, and whether one covered range holds the window (so no bar of it is
+    missing). The rows are read newest first from `before` with no lower bound: the window's
+    bars come first, and an older bar, when the window has none on the page, still brings
+    the count and the coverage. None when no row came back: nothing carried them."""
+    first = max(offset - _HEAD_BARS, 0)
+    stored_before = Candle.objects.filter(
+        asset=asset, timeframe=timeframe.code, timestamp__lt=before
+    )
+    window = stored_before.filter(timestamp__gte=start)
+    # A subquery, not COUNT(*) OVER (): it is computed once, and the page is still read
+    # with the index and LIMIT instead of every row of the window being sorted and held.
+    count = Subquery(window.order_by().values("asset").annotate(n=Count("pk")).values("n"))
+    rows = stored_before.annotate(window_stored=Coalesce(count, 0))
+    covers = max(start, HISTORY_START)  # `candles_fetch` asks for nothing older
+    if covers < before:
+        one_range = CandleRange.objects.filter(
+            asset=asset, timeframe=timeframe.code, start__lte=covers, end__gte=before
+        )
+        rows = rows.annotate(window_covered=Exists(one_range))
+    # At least one row, to carry the count and the coverage.
+    rows = list(rows.order_by("-timestamp")[first : max(bars, first + 1)])
+    if not rows:
+        return None
+    stored = rows[0].window_stored
+    return _StoredPage(
+        queryset=window.order_by("-timestamp"),
+        rows=rows[: max(stored - first, 0)],  # those older than `start` are not the window's
+        rows_from=first,
+        stored=stored,
+        covered=covers >= before or rows[0].window_covered,
+    )
 
 
 def _require_loaded(budget: FetchBudget, asset, timeframe: Timeframe, start, end) -> None:
@@ -271,20 +346,25 @@ def candles_window(
     asset: Asset,
     timeframe: Timeframe,
     bars: int,
+    offset: int = 0,
     start: datetime | None = None,
     end: datetime | None = None,
     provider=None,
 ) -> CandleWindow:
-    """Bars starting in [start, end), newest first, for a page ending at bar number `bars`
-    (offset + limit). Without `start`, the window reaches back far enough to hold `bars` + 1
-    bars (so the page knows whether older bars exist), growing in a few steps down to
-    HISTORY_START. Without `end` (or with one in the future) the forming bar leads the list."""
+    """Bars starting in [start, end), newest first, for a page of bars number `offset` to
+    `bars` (offset + limit). Without `start`, the window reaches back far enough to hold
+    `bars` + 1 bars (so the page knows whether older bars exist), growing in a few steps down
+    to HISTORY_START. Without `end` (or with one in the future) the forming bar leads the list.
+
+    A window already stored is answered from one query (`_stored_page`); otherwise its gaps
+    are fetched and stored first, within this request's FetchBudget."""
     provider = provider or get_provider()
     budget = FetchBudget()
     now = timezone.now()
     live = end is None or end >= complete_before(timeframe, now)
     asked_end = end
     end = min(end or now, now)
+    edge = complete_before(timeframe, now)
     if start is not None:
         if start >= end:
             raise InvalidInput(
@@ -298,17 +378,43 @@ def candles_window(
                 "narrow it or pick a longer timeframe."
             )
             raise InvalidInput(message, code="RANGE_TOO_LONG", errors={"start": [message]})
+        window_start = start
+    else:
+        if bars > MAX_WINDOW_BARS:
+            message = f"offset + limit may not exceed {MAX_WINDOW_BARS}."
+            raise InvalidInput(message, code="RANGE_TOO_LONG", errors={"offset": [message]})
+        # + 2: the live bar is not stored, and one older bar tells the page `next` exists.
+        span = _lookback(provider, asset.symbol, timeframe, bars + 2)
+        window_start = max(end - span, HISTORY_START)
+
+    before = edge if live else end  # the bars from `edge` on are the live head's
+    page = _stored_page(
+        asset=asset,
+        timeframe=timeframe,
+        start=window_start,
+        before=before,
+        offset=offset,
+        bars=bars,
+    )
+    # The lookback's first step is the window when it holds the page or reaches
+    # HISTORY_START; the slow path below would stop there too, having fetched nothing.
+    if (
+        page is not None
+        and page.covered
+        and (start is not None or page.stored >= bars or window_start <= HISTORY_START)
+    ):
+        head = _head(asset, timeframe, edge if live else None, asked_end, provider)
+        return CandleWindow(
+            page.queryset, head, stored=page.stored, rows=page.rows, rows_from=page.rows_from
+        )
+
+    if start is not None:
         candles_fetch(
             asset=asset, timeframe=timeframe, start=start, end=end, provider=provider, budget=budget
         )
         _require_loaded(budget, asset, timeframe, start, end)
     stored = None
     if start is None:
-        if bars > MAX_WINDOW_BARS:
-            message = f"offset + limit may not exceed {MAX_WINDOW_BARS}."
-            raise InvalidInput(message, code="RANGE_TOO_LONG", errors={"offset": [message]})
-        # + 2: the live bar is not stored, and one older bar tells the page `next` exists.
-        span = _lookback(provider, asset.symbol, timeframe, bars + 2)
         for _ in range(4):
             start = max(end - span, HISTORY_START)
             candles_fetch(
@@ -338,16 +444,26 @@ def candles_window(
                 .values_list("timestamp", flat=True)[bars - 1]
             )
         _require_loaded(budget, asset, timeframe, needed, end)
-    edge = complete_before(timeframe, now)
-    queryset = Candle.objects.filter(
-        asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=end
-    )
-    head: list[Bar] = []
-    if live:
-        queryset = queryset.filter(timestamp__lt=edge)
-        head = candles_live(asset=asset, timeframe=timeframe, since=edge, provider=provider)
-        if asked_end is not None:
-            head = [bar for bar in head if bar.timestamp < asked_end]
+    queryset = _window_queryset(asset, timeframe, start, before)
+    head = _head(asset, timeframe, edge if live else None, asked_end, provider)
     # Only completed bars are ever stored (`candles_fetch` stops at the forming one), so the
     # count taken to size the window is the page's count too: no second COUNT query.
-    return CandleWindow(queryset.order_by("-timestamp"), head, stored=stored)
+    return CandleWindow(queryset, head, stored=stored)
+
+
+def _window_queryset(asset: Asset, timeframe: Timeframe, start, before):
+    """The window's stored bars, those starting in [start, before), newest first."""
+    return Candle.objects.filter(
+        asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=before
+    ).order_by("-timestamp")
+
+
+def _head(asset: Asset, timeframe: Timeframe, edge, asked_end, provider) -> list[Bar]:
+    """The live bars that lead a live window (from `edge` on, before the asked `end`); none
+    when the window is not live (`edge` None)."""
+    if edge is None:
+        return []
+    head = candles_live(asset=asset, timeframe=timeframe, since=edge, provider=provider)
+    if asked_end is not None:
+        head = [bar for bar in head if bar.timestamp < asked_end]
+    return head

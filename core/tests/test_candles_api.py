@@ -88,7 +88,7 @@ def test_a_page_costs_a_fixed_number_of_queries(
 ):
     client = client_for(alice)
     client.get(url(aapl), {"tf": "1", "limit": 50})
-    with django_assert_num_queries(5):  # user, asset, ranges, window count, page
+    with django_assert_num_queries(3):  # user, asset, page (with the window's count, coverage)
         client.get(url(aapl), {"tf": "1", "limit": 50})
 
 
