@@ -331,13 +331,16 @@ class SimulatedProvider(MarketDataProvider):
     def get_bars(
         self, symbol: str, *, timeframe: Timeframe, start: datetime, end: datetime
     ) -> list[Bar]:
-        end = min(end, self.now())  # the simulated future exists, but nobody may see it
+        now = self.now()
+        end = min(end, now)  # the simulated future exists, but nobody may see it
         if start > end:
             return []
         listing = listing_for(symbol)
         rows: list[tuple[datetime, np.ndarray]] = []
         for session in self._sessions(symbol, start, end):
-            minute_bars = self._session_minutes(symbol, session, end)
+            # `end` picks bars by their start, as Alpaca's does; a bar holds everything up to
+            # now whatever `end` was, so a range cut mid-bar never stores a partial bar.
+            minute_bars = self._session_minutes(symbol, session, now)
             if not len(minute_bars):
                 continue
             if timeframe.is_daily:

@@ -144,6 +144,19 @@ def test_longer_bars_aggregate_the_minute_bars(code):
         assert bar.volume == sum(m.volume for m in inside)
 
 
+@pytest.mark.parametrize("code", ["1T", "5T", "1D"])
+def test_a_range_that_ends_mid_bar_still_gives_the_whole_bar(code):
+    """A bar is picked by its start, as Alpaca's are, and holds everything up to now: a
+    request that stops seven seconds into a bar must not store that bar cut short (the
+    candle store would then answer differently depending on earlier requests)."""
+    tf = BY_CODE[code]
+    later = market(NOW + timedelta(days=2))
+    whole = later.get_bars("MSFT", timeframe=tf, start=NOW - 3 * tf.delta, end=NOW + tf.delta)
+    cut = later.get_bars("MSFT", timeframe=tf, start=NOW - 3 * tf.delta, end=NOW)
+    assert cut == [bar for bar in whole if bar.timestamp <= NOW]
+    assert cut[-1].timestamp <= NOW < cut[-1].timestamp + tf.delta
+
+
 def test_bars_never_reach_into_the_future():
     bars = market().get_bars(
         "AAPL",
