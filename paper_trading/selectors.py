@@ -17,6 +17,7 @@ from alpacabackend.api.errors import InvalidInput, NotFound
 from alpacabackend.money import to_cents
 from core.models import Asset
 from core.quotes import quotes_get
+from core.services.quotes import quotes_ensure_fresh
 from paper_trading.firm import account_model
 from paper_trading.models import LIVE_FIRST, Trade, TradeStatus
 from paper_trading.positions import PositionState
@@ -217,18 +218,28 @@ class Position:
     unrealized_pl: Decimal | None
 
 
-def account_positions(*, account: PropFirmAccount, quotes=None) -> list[Position]:
+def account_positions(
+    *, account: PropFirmAccount, quotes=None, ask_provider: bool = False
+) -> list[Position]:
     """Open trades aggregated per symbol and direction (a long and a short of one symbol are
     two positions), valued at the liquidation price; unrealised P&L gross, the U of RULES.md
     (commissions are already in the balance, so B + Σ unrealised P&L = E).
-    Exact Decimal arithmetic in Python over one query, rounded only in the result."""
+    Exact Decimal arithmetic in Python over one query, rounded only in the result.
+    Valued at the cached quotes, or with `ask_provider` (a request, outside any transaction)
+    at current ones: a missing or stale quote is asked of the provider first."""
     trades = list(
         Trade.objects.filter(account=account, status=TradeStatus.OPEN)
         .order_by("id")
         .values_list("asset_id", "asset__symbol", "direction", "quantity", "entry_price")
     )
     if quotes is None:
-        quotes = quotes_get({row[1] for row in trades}) if trades else {}
+        symbols = {row[1] for row in trades}
+        if not symbols:
+            quotes = {}
+        elif ask_provider:
+            quotes = quotes_ensure_fresh(symbols)
+        else:
+            quotes = quotes_get(symbols)
     groups: dict[tuple, list] = defaultdict(list)
     for asset_id, symbol, direction, quantity, entry_price in trades:
         groups[(symbol, direction, asset_id)].append((quantity, entry_price))

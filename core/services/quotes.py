@@ -91,23 +91,28 @@ def quote_latest(*, symbol: str, max_age: float = LIVE_QUOTE_AGE) -> Quote | Non
     return quotes_get([symbol]).get(symbol, fresh)
 
 
-def quotes_ensure_fresh(symbols) -> None:
+def quotes_ensure_fresh(symbols) -> dict[str, Quote]:
     """Asks the provider for the symbols whose cached quote is missing or stale, so an order
     on a symbol nobody trades yet (no stream or poll follows it) still fills at a current
-    price. A symbol asked for in the last LIVE_QUOTE_AGE seconds is not asked again: the
-    cache holds the best the provider had. A provider failure is logged and changes nothing:
-    the caller then finds no fresh quote (NO_PRICE). Never call it inside a transaction: it
-    may go to the network."""
+    price, and a list that values open trades shows them at one even with no poll running
+    (the embedded default). A symbol asked for in the last LIVE_QUOTE_AGE seconds is not
+    asked again: the cache holds the best the provider had. A provider failure is logged and
+    changes nothing: the caller then finds no fresh quote (NO_PRICE). Returns the quotes
+    there are (cached or fetched; one cache round trip when all are fresh). Never call it
+    inside a transaction: it may go to the network."""
     cached = quotes_get(symbols)
     missing = [s for s in dict.fromkeys(symbols) if s not in cached or not cached[s].is_fresh()]
+    if not missing:
+        return cached
     asked = quotes_asked_recently(missing)
     missing = [s for s in missing if s not in asked]
     if not missing:
-        return
+        return cached
     try:
-        quotes_refresh(missing)
+        cached.update(quotes_refresh(missing))
     except ProviderUnavailable as exc:
         logger.warning("No fresh quote for %s: %s", ", ".join(missing), exc)
+    return cached
 
 
 def stream_heartbeat() -> None:

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from alpacabackend.api.errors import InvalidInput
 from alpacabackend.api.pagination import WrappedListPagination
 from alpacabackend.api.responses import wrapped
-from core.quotes import quotes_get
+from core.services.quotes import quotes_ensure_fresh
 from paper_trading import selectors
 from paper_trading.api import serializers as s
 from paper_trading.models import TradeStatus
@@ -37,9 +37,10 @@ def _idempotency_key(request) -> str | None:
 
 
 def _quotes_for(trades) -> dict:
-    """The cached quotes of the open trades' symbols: one cache read, no query."""
+    """Current quotes of the open trades' symbols: one cache read, no query; the provider is
+    asked only for a symbol whose cached quote is missing or stale (no poll running)."""
     symbols = {t.asset.symbol for t in trades if t.status == TradeStatus.OPEN}
-    return quotes_get(symbols) if symbols else {}
+    return quotes_ensure_fresh(symbols) if symbols else {}
 
 
 def _trade_data(trade) -> dict:
@@ -113,7 +114,7 @@ class TradeListCreateView(APIView):
             paginator.unpaged_page(request, count=page.count, rest_offset=page.rest_offset)
             rows = page.rows
         symbols = {row["asset__symbol"] for row in rows if row["status"] == TradeStatus.OPEN}
-        quotes = quotes_get(symbols) if symbols else {}
+        quotes = quotes_ensure_fresh(symbols) if symbols else {}
         return paginator.get_paginated_response(s.trade_rows_output(rows, quotes))
 
     @extend_schema(
@@ -249,6 +250,8 @@ class PositionListView(APIView):
             account = selectors.account_get(user=request.user, account_id=account_id)
         else:
             account = selectors.account_current(user=request.user)
-        positions = selectors.account_positions(account=account) if account else []
+        positions = (
+            selectors.account_positions(account=account, ask_provider=True) if account else []
+        )
         data = s.PositionOutput(positions, many=True).data
         return wrapped(data, "Positions retrieved.")
