@@ -50,7 +50,11 @@ def quotes_store(quotes: list[Quote]) -> None:
     """Writes the newest quotes; an older quote never overwrites a newer one."""
     if not quotes:
         return
-    current = quotes_get([q.symbol for q in quotes])
+    # Read from the cache itself, not the request's memo: the memo may hold an older quote
+    # than one the stream stored meanwhile, which this write must not replace.
+    raw = cache.get_many([_KEY.format(q.symbol) for q in quotes])
+    current = {q.symbol: _decode(q.symbol, raw[_KEY.format(q.symbol)]) for q in quotes
+               if _KEY.format(q.symbol) in raw}  # fmt: skip
     newer = {
         _KEY.format(q.symbol): _encode(q)
         for q in quotes
@@ -59,6 +63,8 @@ def quotes_store(quotes: list[Quote]) -> None:
     cache.set_many(newer, timeout=_TTL_SECONDS)
     memo = _memo.get()
     if memo is not None:
+        # What the cache holds now: the quotes written, or the newer ones that stayed.
+        memo.update(current)
         memo.update({q.symbol: q for q in quotes if _KEY.format(q.symbol) in newer})
     newest = max(q.timestamp for q in quotes)
     known = quotes_last_at()

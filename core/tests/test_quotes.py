@@ -166,6 +166,26 @@ def test_an_older_quote_never_replaces_a_newer_one():
     assert quotes_get(["AAPL"])["AAPL"] == newer
 
 
+def test_a_request_never_replaces_a_quote_the_stream_stored_after_it_read_its_own():
+    """A request reads AAPL at t−2 into its memo; the stream then stores t; the request's own
+    refresh brings t−1. The cache keeps t: the memo is no judge of what the cache holds."""
+    from django.core.cache import cache
+
+    from core.quotes import _KEY, _encode, quotes_memo
+
+    def at(seconds_ago, price):
+        return Quote("AAPL", Decimal(price), Decimal(price), Decimal(price),
+                     NOW - timedelta(seconds=seconds_ago))  # fmt: skip
+
+    quotes_store([at(2, "1")])
+    with quotes_memo():
+        assert quotes_get(["AAPL"])["AAPL"] == at(2, "1")
+        cache.set(_KEY.format("AAPL"), _encode(at(0, "3")))  # the stream, another process
+        quotes_store([at(1, "2")])
+        assert quotes_get(["AAPL"])["AAPL"] == at(0, "3")  # the rest of the request too
+    assert quotes_get(["AAPL"])["AAPL"] == at(0, "3")
+
+
 # --- how often the provider is asked (Alpaca's 200 requests a minute) --------------------------
 
 AFTER_HOURS = "2026-11-25T15:20:00Z"  # the last quote is 13 minutes old: it stays old
