@@ -357,6 +357,10 @@ STORAGES = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# With no broker, the serving process runs the beat schedule itself in a background thread
+# (alpacabackend/scheduler.py): resting orders, stop-losses, the rule sweep and the daily
+# reset work on the embedded defaults too. With a broker, `celery beat` runs it.
+EMBEDDED_SCHEDULER = env_bool("EMBEDDED_SCHEDULER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -485,4 +489,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {},
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run in-process (and the embedded schedule runs several every 5 s): a "Task ...
+    # succeeded" line for each would bury the server's log. Failures are still logged.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": env("CELERY_TRACE_LOG_LEVEL", "WARNING")}

@@ -36,6 +36,8 @@ for _name in (
 ):
     os.environ[_name] = ""
 os.environ["DEBUG"] = "False"
+# The suite drives the scheduled tasks itself; no server of the suite runs a schedule thread.
+os.environ["EMBEDDED_SCHEDULER"] = "False"
 os.environ["SECURE_SSL_REDIRECT"] = "False"
 
 from alpacabackend.settings import *  # noqa: E402, F403

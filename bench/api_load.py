@@ -64,6 +64,8 @@ def server_environment(args) -> dict[str, str]:
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
         "CELERY_BROKER_URL": "",  # side effects (emails) run in-process
+        # No schedule in the server: in production beat runs it in a process of its own.
+        "EMBEDDED_SCHEDULER": "False",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "MARKET_DATA_PROVIDER": "simulated",
         "SIMULATED_MARKET_HOURS": "always",

@@ -10,7 +10,9 @@ def _forget_cached_result_backend():
     """Celery caches the result backend and the producer pool on first use; drop them so
     the ones configured by this test are built again."""
     app._local.__dict__.pop("backend", None)
-    app.close()  # the broker connection pool
+    # The broker connection pool. Not app.close(): that also takes the app off Celery's list
+    # of live apps, and a tasks module imported afterwards would not register its tasks.
+    app._pool = None
     app.amqp._producer_pool = None
 
 
