@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import Upper
 
 from alpacabackend.api.errors import NotFound
 from alpacabackend.money import to_cents
@@ -279,6 +280,14 @@ class _AccountOrders:
             )
 
 
+# The trade statuses whose order Alpaca counts as open (`status=open`), and the order side
+# each direction is (an order's row carries the direction it was placed in).
+_OPEN_TRADE_STATUSES = [
+    s for s, a in shapes.ORDER_STATUS.items() if a in shapes.OPEN_ORDER_STATUSES
+]
+_DIRECTION_OF_SIDE = {shapes.side_of(d): d for d in Direction.values}
+
+
 def order_list(
     *,
     account: PropFirmAccount,
@@ -291,26 +300,93 @@ def order_list(
     side: str | None = None,
 ) -> list[dict]:
     """GET /v2/orders: Alpaca's filters (status open|closed|all, submitted after/until,
-    symbols, side), newest first unless direction=asc, at most `limit`. One query: open
-    orders are the resting rows only; closed ones need every trade (orders that only closed
-    positions are rebuilt from the trades they closed)."""
-    trades = Trade.objects.filter(account=account).select_related("asset").order_by("id")
+    symbols, side), newest first unless direction=asc, at most `limit`.
+
+    Read per page, whatever the account's history: the order rows (trades not split off
+    another) in submitted order with the filters in SQL, and, unless only open orders are
+    asked for, the orders that only closed positions (no row of their own: grouped by the
+    closed trades' `closing_client_order_id`, submitted at their first exit), each at most
+    `limit`; then the split pieces and closed trades of just the orders answered. Equal
+    submission times keep rows before closing-only orders, each in id order."""
+    newest_first = direction != "asc"
+    wanted = sorted({s.strip().upper() for s in symbols or []})
+    rows = Trade.objects.filter(account=account, split_from__isnull=True)
     if status == "open":
-        trades = trades.filter(status=TradeStatus.PENDING, split_from__isnull=True)
-    orders = _AccountOrders(account, trades)
-    wanted = {s.strip().upper() for s in symbols or []}
-    chosen = []
-    for submitted, order_status, symbol, order_side, build in orders.summaries():
-        is_open = order_status in shapes.OPEN_ORDER_STATUSES
-        if (status == "open" and not is_open) or (status == "closed" and is_open):
-            continue
-        if (after is not None and submitted <= after) or (until is not None and submitted >= until):
-            continue
-        if (wanted and symbol.upper() not in wanted) or (side and order_side != side):
-            continue
-        chosen.append((submitted, build))
-    chosen.sort(key=lambda item: item[0], reverse=direction != "asc")
-    return [build() for _, build in chosen[:limit]]
+        rows = rows.filter(status__in=_OPEN_TRADE_STATUSES)
+    elif status == "closed":
+        rows = rows.exclude(status__in=_OPEN_TRADE_STATUSES)
+    if after is not None:
+        rows = rows.filter(created_at__gt=after)
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
+    if wanted:
+        rows = rows.annotate(symbol_upper=Upper("asset__symbol")).filter(symbol_upper__in=wanted)
+    if side:
+        rows = rows.filter(direction=_DIRECTION_OF_SIDE[side])
+    submitted = "-created_at" if newest_first else "created_at"
+    chosen: list[tuple[datetime, int, object]] = [
+        (row.created_at, 0, row)
+        for row in rows.select_related("asset").order_by(submitted, "id")[:limit]
+    ]
+    if status != "open":
+        chosen += [(at, 1, coid) for at, coid in _closing_only_orders(
+            account, after=after, until=until, symbols=wanted, side=side,
+            newest_first=newest_first, limit=limit,
+        )]  # fmt: skip
+    # Stable sorts: the submission time decides, then rows before closing-only orders.
+    chosen.sort(key=lambda item: item[1])
+    chosen.sort(key=lambda item: item[0], reverse=newest_first)
+    chosen = chosen[:limit]
+    answered_rows = [item for _, kind, item in chosen if kind == 0]
+    coids = {row.client_order_id for row in answered_rows if row.client_order_id}
+    coids |= {item for _, kind, item in chosen if kind == 1}
+    related = Q(split_from__in=[row.pk for row in answered_rows])
+    if coids:
+        related |= Q(closing_client_order_id__in=coids)
+    others = Trade.objects.filter(related, account=account).select_related("asset").order_by("id")
+    held = {row.pk: row for row in answered_rows}
+    held.update({trade.pk: trade for trade in others if trade.pk not in held})
+    orders = _AccountOrders(account, [held[pk] for pk in sorted(held)])  # in id order, as ever
+    return [
+        orders.shape(item) if kind == 0 else orders.closing_shape(item) for _, kind, item in chosen
+    ]
+
+
+def _closing_only_orders(
+    account, *, after, until, symbols, side, newest_first: bool, limit: int
+) -> list[tuple[datetime, str]]:
+    """(submitted, client_order_id) of the orders that only closed positions: their trades'
+    `closing_client_order_id` names no order row of the account. An order's closed trades
+    share its symbol and their direction (the one it reduced)."""
+    has_row = Trade.objects.filter(
+        account=account,
+        split_from__isnull=True,
+        client_order_id=OuterRef("closing_client_order_id"),
+    )
+    groups = (
+        Trade.objects.filter(account=account, closing_client_order_id__isnull=False)
+        .exclude(Exists(has_row))
+        .values("closing_client_order_id")
+        .annotate(
+            submitted=Min("exit_at"),
+            symbol=Min(Upper("asset__symbol")),
+            reduced=Min("direction"),
+        )
+    )
+    if after is not None:
+        groups = groups.filter(submitted__gt=after)
+    if until is not None:
+        groups = groups.filter(submitted__lt=until)
+    if symbols:
+        groups = groups.filter(symbol__in=symbols)
+    if side:
+        # A closing order's side is opposite to the direction of what it closed.
+        groups = groups.exclude(reduced=_DIRECTION_OF_SIDE[side])
+    order = ("-submitted" if newest_first else "submitted", "closing_client_order_id")
+    return [
+        (group["submitted"], group["closing_client_order_id"])
+        for group in groups.order_by(*order)[:limit]
+    ]
 
 
 def order_row(*, account: PropFirmAccount, order_id: str) -> Trade | None:
