@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Upper
 
 from alpacabackend.api.errors import NotFound
@@ -230,11 +230,6 @@ class _AccountOrders:
         self.rows = [t for t in self.trades if t.split_from_id is None]
         with_row = {t.client_order_id for t in self.rows if t.client_order_id}
         self.closing_only = [coid for coid in self.closes if coid not in with_row]
-
-    @classmethod
-    def load(cls, account: PropFirmAccount) -> "_AccountOrders":
-        trades = Trade.objects.filter(account=account).select_related("asset").order_by("id")
-        return cls(account, trades)
 
     @classmethod
     def around(cls, account: PropFirmAccount, row: Trade) -> "_AccountOrders":
@@ -541,6 +536,38 @@ _NON_TRADE = {
 }
 
 
+ACTIVITY_ID_TIME = "%Y%m%d%H%M%S%f"  # an activity id: this (UTC), "::", its reference
+
+
+def activity_token_time(page_token: str) -> datetime:
+    """When the activity a page token names happened (ValueError: not an activity id)."""
+    stamp, separator, reference = page_token.partition("::")
+    if not (separator and reference and len(stamp) == 20 and stamp.isascii() and stamp.isdigit()):
+        raise ValueError(page_token)
+    return datetime.strptime(stamp, ACTIVITY_ID_TIME).replace(tzinfo=UTC)
+
+
+def _activity_window(rows: QuerySet, at: str, *, after, until, token_at, newest_first, size):
+    """The rows of one source of activities a page can hold, whatever the history: those
+    after `after` and before `until`, at the page token's instant (the token itself decides
+    among them) and up to `size` beyond it in the page's direction, completed by every row
+    at the instant of the last one (ids at one instant are ordered by their reference)."""
+    if after is not None:
+        rows = rows.filter(**{f"{at}__gt": after})
+    if until is not None:
+        rows = rows.filter(**{f"{at}__lt": until})
+    found = []
+    if token_at is not None:
+        found += rows.filter(**{at: token_at})
+        rows = rows.filter(**{f"{at}__lt" if newest_first else f"{at}__gt": token_at})
+    page = list(rows.order_by(f"-{at}" if newest_first else at, "pk")[:size])
+    found += page
+    if len(page) == size:
+        shown = {row.pk for row in page}
+        found += [row for row in rows.filter(**{at: getattr(page[-1], at)}) if row.pk not in shown]
+    return found
+
+
 def activity_list(
     *,
     account: PropFirmAccount,
@@ -553,16 +580,48 @@ def activity_list(
 ) -> list[dict]:
     """GET /v2/account/activities: every fill (entries and exits, from the trades the ledger
     entries explain) and every cash movement of the ledger other than realised P&L (which
-    Alpaca shows through the fills)."""
-    orders = _AccountOrders.load(account)
-    by_coid = {t.client_order_id: t for t in orders.rows if t.client_order_id}
-    root_uuid = {t.pk: t.uuid for t in orders.rows}
-    account_id = str(shapes.account_uuid(account))
-    # (when, reference, activity type, how to build its body): filtered, sorted and paged
-    # first, so only the page answered is shaped.
-    items: list[tuple[datetime, str, str, object]] = []
+    Alpaca shows through the fills), ordered by id (time, then reference), after the page
+    token (`activity_token_time` checks it).
 
-    def fill(*, trade: Trade, quantity, at, price, side: str, order_id, leg: str) -> dict:
+    Read per page, whatever the account's history: from each source (entry fills, exit
+    fills, cash movements) the rows the page can hold (`_activity_window`), then what those
+    fills need (split pieces, the orders that closed them); the page is chosen from them."""
+    newest_first = direction != "asc"
+    window = partial(
+        _activity_window,
+        after=after,
+        until=until,
+        token_at=activity_token_time(page_token) if page_token else None,
+        newest_first=newest_first,
+        size=page_size,
+    )
+    account_id = str(shapes.account_uuid(account))
+    trades = Trade.objects.filter(account=account).select_related("asset")
+    fills_wanted = not activity_types or "FILL" in activity_types
+    entries = exits = []
+    if fills_wanted:
+        entries = window(trades.filter(entry_at__isnull=False, split_from__isnull=True), "entry_at")
+        exits = window(trades.filter(status=TradeStatus.CLOSED, exit_at__isnull=False), "exit_at")
+    split_quantity = dict(
+        Trade.objects.filter(split_from__in=[t.pk for t in entries])
+        .values("split_from")
+        .annotate(quantity=Sum("quantity"))
+        .values_list("split_from", "quantity")
+    ) if entries else {}  # fmt: skip
+    # The order an exit fill belongs to: the reducing order that closed it (its row, or the
+    # id derived from its client_order_id when it only closed), else the trade's own order.
+    closing_ids = {t.closing_client_order_id for t in exits if t.closing_client_order_id}
+    roots = {t.split_from_id for t in exits if t.split_from_id and not t.closing_client_order_id}
+    order_rows = Trade.objects.filter(account=account, split_from__isnull=True).filter(
+        Q(client_order_id__in=closing_ids) | Q(pk__in=roots)
+    ).values_list("pk", "client_order_id", "uuid") if closing_ids or roots else []  # fmt: skip
+    by_coid, root_uuid = {}, {}
+    for pk, client_order_id, order_uuid in order_rows:
+        root_uuid[pk] = order_uuid
+        if client_order_id:
+            by_coid[client_order_id] = order_uuid
+
+    def fill(*, trade: Trade, quantity, at, price, side: str, order_id) -> dict:
         return {
             "activity_type": "FILL",
             "transaction_time": shapes.iso(at),
@@ -577,39 +636,38 @@ def activity_list(
             "order_status": "filled",
         }
 
-    for trade in orders.trades:
-        if trade.entry_at is not None and trade.split_from_id is None:
-            # One entry fill per order: the pieces split off later were part of it.
-            build = partial(
-                fill,
-                trade=trade,
-                quantity=trade.quantity + orders.split_quantity.get(trade.pk, _ZERO),
-                at=trade.entry_at,
-                price=trade.entry_price,
-                side=shapes.side_of(trade.direction),
-                order_id=trade.uuid,
-                leg="entry",
-            )
-            items.append((trade.entry_at, f"{trade.uuid}:entry", "FILL", build))
-        if trade.status == TradeStatus.CLOSED and trade.exit_at is not None:
-            coid = trade.closing_client_order_id
-            if coid and coid in by_coid:
-                order_id = by_coid[coid].uuid
-            elif coid:
-                order_id = shapes.order_uuid(account.pk, coid)
-            else:  # closed by the web app, a bracket or a liquidation: the trade's own order
-                order_id = root_uuid.get(trade.split_from_id or trade.pk, trade.uuid)
-            build = partial(
-                fill,
-                trade=trade,
-                quantity=trade.quantity,
-                at=trade.exit_at,
-                price=trade.exit_price,
-                side=shapes.opposite_side(trade.direction),
-                order_id=order_id,
-                leg="exit",
-            )
-            items.append((trade.exit_at, f"{trade.uuid}:exit", "FILL", build))
+    # (when, reference, how to build its body): the page is chosen first, so only the
+    # activities answered are shaped.
+    items: list[tuple[datetime, str, object]] = []
+    for trade in entries:
+        build = partial(
+            fill,
+            trade=trade,
+            quantity=trade.quantity + split_quantity.get(trade.pk, _ZERO),
+            at=trade.entry_at,
+            price=trade.entry_price,
+            side=shapes.side_of(trade.direction),
+            order_id=trade.uuid,
+        )  # one entry fill per order: the pieces split off later were part of it
+        items.append((trade.entry_at, f"{trade.uuid}:entry", build))
+    for trade in exits:
+        coid = trade.closing_client_order_id
+        if coid and coid in by_coid:
+            order_id = by_coid[coid]
+        elif coid:
+            order_id = shapes.order_uuid(account.pk, coid)
+        else:  # closed by the web app, a bracket or a liquidation: the trade's own order
+            order_id = root_uuid.get(trade.split_from_id, trade.uuid)
+        build = partial(
+            fill,
+            trade=trade,
+            quantity=trade.quantity,
+            at=trade.exit_at,
+            price=trade.exit_price,
+            side=shapes.opposite_side(trade.direction),
+            order_id=order_id,
+        )
+        items.append((trade.exit_at, f"{trade.uuid}:exit", build))
 
     def cash(entry: LedgerEntry, kind: str) -> dict:
         return {
@@ -624,28 +682,27 @@ def activity_list(
             "per_share_amount": None,
         }
 
-    ledger = (
-        LedgerEntry.objects.filter(account=account)
-        .exclude(kind=LedgerKind.REALIZED_PNL)
-        .order_by("id")
-    )
-    for entry in ledger:
-        kind = _NON_TRADE.get(entry.kind, "JNLC")
-        items.append((entry.created_at, f"ledger:{entry.pk}", kind, partial(cash, entry, kind)))
+    kinds = {
+        kind: _NON_TRADE.get(kind, "JNLC")
+        for kind in LedgerKind.values
+        if kind != LedgerKind.REALIZED_PNL
+        and (not activity_types or _NON_TRADE.get(kind, "JNLC") in activity_types)
+    }
+    if kinds:
+        ledger = LedgerEntry.objects.filter(account=account, kind__in=kinds)
+        for entry in window(ledger, "created_at"):
+            build = partial(cash, entry, kinds[entry.kind])
+            items.append((entry.created_at, f"ledger:{entry.pk}", build))
 
     chosen = []
-    for at, ref, kind, build in items:
-        if activity_types and kind not in activity_types:
-            continue
-        if (after is not None and at <= after) or (until is not None and at >= until):
-            continue
-        activity_id = f"{at.astimezone(UTC):%Y%m%d%H%M%S%f}::{ref}"
+    for at, ref, build in items:
+        activity_id = f"{at.astimezone(UTC):{ACTIVITY_ID_TIME}}::{ref}"
         if page_token and (
-            activity_id <= page_token if direction == "asc" else activity_id >= page_token
+            activity_id >= page_token if newest_first else activity_id <= page_token
         ):
             continue
         chosen.append((activity_id, build))
-    chosen.sort(key=lambda item: item[0], reverse=direction != "asc")
+    chosen.sort(key=lambda item: item[0], reverse=newest_first)
     return [
         {"id": activity_id, "account_id": account_id, **build()}
         for activity_id, build in chosen[:page_size]

@@ -91,6 +91,18 @@ def _choice(params, name: str, choices: tuple, default: str | None) -> str | Non
     return value
 
 
+def _activity_token(params) -> str | None:
+    """`page_token` of the activities: an activity id this API gave (422 otherwise)."""
+    token = (params.get("page_token") or "").strip()
+    if not token:
+        return None
+    try:
+        selectors.activity_token_time(token)
+    except ValueError:
+        raise _invalid("page_token", "must be the id of an activity (next page)") from None
+    return token
+
+
 def _flag(params, name: str) -> bool:
     return str(params.get(name, "")).strip().lower() in ("true", "1", "yes")
 
@@ -203,7 +215,7 @@ class ActivitiesView(AlpacaView):
             until=_datetime(params, "until"),
             direction=_choice(params, "direction", ("asc", "desc"), "desc"),
             page_size=_int(params, "page_size", 100, 1, 100),
-            page_token=params.get("page_token") or None,
+            page_token=_activity_token(params),
         )
         return Response(activities)
 
