@@ -9,6 +9,7 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.quotes import quotes_get
 from paper_trading.services.trades import trade_place
 from paper_trading.tests.factories import quote
 from paper_trading.tests.helpers import POSITIONS, TRADES, trade_url
@@ -43,8 +44,12 @@ def test_one_trade_and_the_positions_are_valued_too(api, account, aapl):
 
 def test_a_stale_quote_is_asked_again(api, account, aapl):
     _open_trade_then_forget_its_quote(account, aapl)
-    first = api.get(TRADES).json()["data"][0]["current_price"]
-    with time_machine.travel(timezone.now() + timedelta(minutes=7), tick=False):
-        later = api.get(TRADES).json()["data"][0]["current_price"]
-    # The simulated market moves: seven minutes on, the price is the provider's new one.
-    assert later is not None and later != first
+    api.get(TRADES)
+    later = timezone.now() + timedelta(minutes=7)
+    with time_machine.travel(later, tick=False):
+        row = api.get(TRADES).json()["data"][0]
+    # Seven minutes on, the cached quote was stale: the provider was asked for a new one and
+    # the long trade is valued at its bid.
+    (fresh,) = quotes_get(["AAPL"]).values()
+    assert fresh.timestamp >= later - timedelta(seconds=1)
+    assert Decimal(row["current_price"]) == fresh.bid
