@@ -52,9 +52,7 @@ def quotes_store(quotes: list[Quote]) -> None:
         return
     # Read from the cache itself, not the request's memo: the memo may hold an older quote
     # than one the stream stored meanwhile, which this write must not replace.
-    raw = cache.get_many([_KEY.format(q.symbol) for q in quotes])
-    current = {q.symbol: _decode(q.symbol, raw[_KEY.format(q.symbol)]) for q in quotes
-               if _KEY.format(q.symbol) in raw}  # fmt: skip
+    current = _quotes_cached([q.symbol for q in quotes])
     newer = {
         _KEY.format(q.symbol): _encode(q)
         for q in quotes
@@ -107,18 +105,17 @@ def quotes_get(symbols) -> dict[str, Quote]:
     symbols = list(dict.fromkeys(symbols))
     memo = _memo.get()
     wanted = symbols if memo is None else [s for s in symbols if s not in memo]
-    found = {}
-    if wanted:
-        raw = cache.get_many([_KEY.format(symbol) for symbol in wanted])
-        found = {
-            symbol: _decode(symbol, raw[_KEY.format(symbol)])
-            for symbol in wanted
-            if _KEY.format(symbol) in raw
-        }
+    found = _quotes_cached(wanted) if wanted else {}
     if memo is None:
         return found
     memo.update({symbol: found.get(symbol) for symbol in wanted})
     return {symbol: memo[symbol] for symbol in symbols if memo[symbol] is not None}
+
+
+def _quotes_cached(symbols: list[str]) -> dict[str, Quote]:
+    """The cache's quotes for these symbols (one round trip), past any request's memo."""
+    raw = cache.get_many([_KEY.format(symbol) for symbol in symbols])
+    return {s: _decode(s, raw[_KEY.format(s)]) for s in symbols if _KEY.format(s) in raw}
 
 
 def quotes_last_at() -> datetime | None:

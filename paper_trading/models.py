@@ -41,11 +41,13 @@ class TradeStatus(models.TextChoices):
     EXPIRED = "EXPIRED", "Expired"
 
 
-# 0 for a live trade (an open position or a pending order), 1 for a finished one: the first
-# key of the unpaged trade list, and of the index that serves it (the same expression, or
-# PostgreSQL would not match them and would sort every trade of the account).
+# A live trade: an open position or a pending order (the others are finished).
+LIVE_STATUSES = (TradeStatus.OPEN, TradeStatus.PENDING)
+# 0 for a live trade, 1 for a finished one: the first key of the unpaged trade list, and of
+# the index that serves it (the same expression, or PostgreSQL would not match them and would
+# sort every trade of the account).
 LIVE_FIRST = Case(
-    When(status__in=(TradeStatus.OPEN, TradeStatus.PENDING), then=0),
+    When(status__in=LIVE_STATUSES, then=0),
     default=1,
     output_field=models.IntegerField(),
 )

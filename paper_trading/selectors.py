@@ -19,7 +19,7 @@ from core.models import Asset
 from core.quotes import quotes_get
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading.firm import account_model
-from paper_trading.models import LIVE_FIRST, Trade, TradeStatus
+from paper_trading.models import LIVE_FIRST, LIVE_STATUSES, Trade, TradeStatus
 from paper_trading.positions import PositionState
 from paper_trading.services import fills
 
@@ -132,9 +132,6 @@ def trade_list(
     return trades.order_by("-created_at", "-id")
 
 
-_LIVE = (TradeStatus.OPEN, TradeStatus.PENDING)
-
-
 @dataclass(frozen=True, slots=True)
 class LiveFirstPage:
     rows: list[dict]
@@ -154,7 +151,7 @@ def trades_live_first(trades: QuerySet[Trade], *, fields, limit: int) -> LiveFir
     count = trades.count()
     if count == len(rows):
         return LiveFirstPage(rows=rows, count=count, rest_offset=None)
-    finished = [row for row in rows if row["status"] not in _LIVE]
+    finished = [row for row in rows if row["status"] not in LIVE_STATUSES]
     if not finished:
         # Live trades filled the list: the rest are older live ones and every finished one.
         return LiveFirstPage(rows=rows, count=count, rest_offset=0)
@@ -162,7 +159,9 @@ def trades_live_first(trades: QuerySet[Trade], *, fields, limit: int) -> LiveFir
     # comes after the finished ones shown and the live ones newer than it.
     last = (finished[-1]["created_at"], finished[-1]["id"])
     newer_live = sum(
-        1 for row in rows if row["status"] in _LIVE and (row["created_at"], row["id"]) > last
+        1
+        for row in rows
+        if row["status"] in LIVE_STATUSES and (row["created_at"], row["id"]) > last
     )
     return LiveFirstPage(rows=rows, count=count, rest_offset=len(finished) + newer_live)
 
@@ -233,13 +232,8 @@ def account_positions(
         .values_list("asset_id", "asset__symbol", "direction", "quantity", "entry_price")
     )
     if quotes is None:
-        symbols = {row[1] for row in trades}
-        if not symbols:
-            quotes = {}
-        elif ask_provider:
-            quotes = quotes_ensure_fresh(symbols)
-        else:
-            quotes = quotes_get(symbols)
+        symbols = {row[1] for row in trades}  # none: no cache read
+        quotes = quotes_ensure_fresh(symbols) if ask_provider else quotes_get(symbols)
     groups: dict[tuple, list] = defaultdict(list)
     for asset_id, symbol, direction, quantity, entry_price in trades:
         groups[(symbol, direction, asset_id)].append((quantity, entry_price))

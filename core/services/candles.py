@@ -284,7 +284,7 @@ def _stored_page(
     stored_before = Candle.objects.filter(
         asset=asset, timeframe=timeframe.code, timestamp__lt=before
     )
-    window = stored_before.filter(timestamp__gte=start)
+    window = _window_queryset(asset, timeframe, start, before)
     # A subquery, not COUNT(*) OVER (): it is computed once, and the page is still read
     # with the index and LIMIT instead of every row of the window being sorted and held.
     count = Subquery(window.order_by().values("asset").annotate(n=Count("pk")).values("n"))
@@ -301,7 +301,7 @@ def _stored_page(
         return None
     stored = rows[0].window_stored
     return _StoredPage(
-        queryset=window.order_by("-timestamp"),
+        queryset=window,
         rows=rows[: max(stored - first, 0)],  # those older than `start` are not the window's
         rows_from=first,
         stored=stored,

@@ -40,7 +40,7 @@ def _quotes_for(trades) -> dict:
     """Current quotes of the open trades' symbols: one cache read, no query; the provider is
     asked only for a symbol whose cached quote is missing or stale (no poll running)."""
     symbols = {t.asset.symbol for t in trades if t.status == TradeStatus.OPEN}
-    return quotes_ensure_fresh(symbols) if symbols else {}
+    return quotes_ensure_fresh(symbols)  # none: no cache read
 
 
 def _trade_data(trade) -> dict:
@@ -114,7 +114,7 @@ class TradeListCreateView(APIView):
             paginator.unpaged_page(request, count=page.count, rest_offset=page.rest_offset)
             rows = page.rows
         symbols = {row["asset__symbol"] for row in rows if row["status"] == TradeStatus.OPEN}
-        quotes = quotes_ensure_fresh(symbols) if symbols else {}
+        quotes = quotes_ensure_fresh(symbols)
         return paginator.get_paginated_response(s.trade_rows_output(rows, quotes))
 
     @extend_schema(

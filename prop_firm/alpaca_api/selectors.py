@@ -682,11 +682,12 @@ def activity_list(
             "per_share_amount": None,
         }
 
+    # Ledger kind → activity type; realised P&L is shown through the fills.
     kinds = {
-        kind: _NON_TRADE.get(kind, "JNLC")
-        for kind in LedgerKind.values
-        if kind != LedgerKind.REALIZED_PNL
-        and (not activity_types or _NON_TRADE.get(kind, "JNLC") in activity_types)
+        k: _NON_TRADE.get(k, "JNLC") for k in LedgerKind.values if k != LedgerKind.REALIZED_PNL
+    }
+    kinds = {
+        k: shown for k, shown in kinds.items() if not activity_types or shown in activity_types
     }
     if kinds:
         ledger = LedgerEntry.objects.filter(account=account, kind__in=kinds)
