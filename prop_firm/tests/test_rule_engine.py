@@ -314,3 +314,30 @@ def test_editing_a_plans_starting_balance_never_moves_a_running_accounts_floors(
     account.refresh_from_db()
     assert account.status == "ACTIVE"
     assert evaluation.max_loss_floor == Decimal("45000.00")
+
+
+def test_a_resting_order_whose_fill_breaches_is_liquidated_not_exited_through_its_bracket(alice):
+    """The fill's after-fill step fails the account and liquidates; the stop-loss the same
+    quote crosses must not close the liquidated trade a second time."""
+    from paper_trading.models import Trade
+    from paper_trading.services.trades import orders_match, trade_place
+
+    account = active_account(alice)
+    open_position(account, "AAA", 100, "400.00")
+    put_quote("AAA", "376.00", "376.20")  # U = −2,400: E = 47,600, above F_d = 47,500
+    put_quote("BBB", "101.50", "102.00")
+    resting = trade_place(
+        account=account, asset=AssetFactory(symbol="BBB"), direction="LONG",
+        quantity=Decimal("60"), order_type="LIMIT", limit_price=Decimal("101"),
+        stop_loss=Decimal("99.50"),
+    )  # fmt: skip
+    assert resting.status == "PENDING"
+    # The ask falls through the limit and the bid through the stop at once: filled at 100.90,
+    # marked at 99: U_BBB = −114, commission 1, E = 47,485 < 47,500.
+    put_quote("BBB", "99.00", "100.90")
+    assert orders_match(symbols=["BBB"]) == 1
+    account.refresh_from_db()
+    assert account.status == "FAILED"
+    filled = Trade.objects.get(pk=resting.pk)
+    assert (filled.status, filled.close_reason) == ("CLOSED", "LIQUIDATION")
+    assert account.current_balance == ledger_total(account)

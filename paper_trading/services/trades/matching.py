@@ -110,7 +110,8 @@ def _fill_resting_reducing(*, account, trade: Trade, opposite, fill, quote, now,
         trade.refresh_from_db()
         _reject(trade, rejected.message)
         return 0
-    after_fill(account=account, trade=result.trade)
+    if after_fill(account=account, trade=result.trade):
+        return 1  # the firm liquidated the account: nothing is left to exit
     return 1 + _bracket_exit_if_crossed(
         account=account, trade=result.trade, quote=quote, now=now, config=config
     )
@@ -119,12 +120,9 @@ def _fill_resting_reducing(*, account, trade: Trade, opposite, fill, quote, now,
 def _bracket_exit_if_crossed(*, account, trade: Trade, quote, now, config) -> int:
     """A trade that has just filled with a stop-loss or take-profit the same quote already
     crosses is closed in the same matching pass, not on the next quote (which may never
-    come, or come at a worse price). Returns 1 when it closed it."""
+    come, or come at a worse price). Returns 1 when it closed it. Called only when the fill's
+    `after_fill` says the firm did not liquidate the account (then the trade is as filled)."""
     if trade.status != TradeStatus.OPEN or (trade.stop_loss is None and trade.take_profit is None):
-        return 0
-    trade.refresh_from_db(fields=["status", "quantity"])  # the firm may have liquidated it
-    account.refresh_from_db(fields=["status"])
-    if account.status != "ACTIVE":
         return 0
     action = _match_action(trade, quote, now, config)
     if action is None or action[0] != "exit":
@@ -198,10 +196,11 @@ def _match_account(account_id: int, trade_ids: list[int], quotes, now, config) -
                     config=config,
                     user=None,
                 )
-                after_fill(account=account, trade=trade)
-                done += 1 + _bracket_exit_if_crossed(
-                    account=account, trade=trade, quote=quote, now=now, config=config
-                )
+                done += 1
+                if not after_fill(account=account, trade=trade):  # not liquidated
+                    done += _bracket_exit_if_crossed(
+                        account=account, trade=trade, quote=quote, now=now, config=config
+                    )
             else:  # exit
                 closed = _close(
                     account=account,
