@@ -6,14 +6,17 @@ to fill); the liquidation price is the bid for a long, the ask for a short, last
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Value
+from django.db.models.functions import Upper
 
 from alpacabackend.api.errors import InvalidInput, NotFound
+from alpacabackend.db import PreparedQuery
 from alpacabackend.money import to_cents
 from core.models import Asset
 from core.quotes import quotes_get
@@ -43,14 +46,48 @@ def account_for_trading(*, user, account_id: int | None = None) -> PropFirmAccou
     return account
 
 
+# The reads every order makes before its transaction: their SQL is built once (issue 13).
+_ASSET_BY_ID = PreparedQuery(
+    lambda asset_id: Asset.objects.filter(pk=asset_id).order_by()[:1], asset_id=-910_001
+)
+# Any case, as `symbol__iexact` compares, through the index on UPPER(symbol).
+_ASSET_BY_SYMBOL = PreparedQuery(
+    lambda symbol: (
+        Asset.objects.alias(symbol_upper=Upper("symbol"))
+        .filter(symbol_upper=Upper(Value(symbol)))
+        .order_by("asset_class", "id")[:1]
+    ),
+    symbol="(symbol)",
+)
+_ACCOUNT_OF_USER = PreparedQuery(
+    lambda user_id, account_id: (
+        account_model().objects.filter(user_id=user_id, pk=account_id).order_by()[:1]
+    ),
+    user_id=-910_002,
+    account_id=-910_003,
+)
+_ACCOUNT_CURRENT = PreparedQuery(
+    lambda user_id: (
+        account_model()
+        .objects.filter(user_id=user_id, status="ACTIVE")
+        .order_by(*ACCOUNT_LIST_ORDER)[:1]
+    ),
+    user_id=-910_004,
+)
+
+
+def _first(rows: list):
+    return rows[0] if rows else None
+
+
 def asset_for_order(*, asset: str | None = None, symbol: str | None = None) -> Asset:
     """The asset an order names: `symbol`, or `asset` as an id or a symbol (400 UNKNOWN_SYMBOL)."""
     field = "symbol" if symbol else "asset"
     value = str(symbol or asset or "").strip()
     if field == "asset" and value.isdigit():
-        found = Asset.objects.filter(pk=int(value)).first()
+        found = _first(_ASSET_BY_ID(asset_id=int(value)))
     else:
-        found = Asset.objects.filter(symbol__iexact=value).order_by("asset_class", "id").first()
+        found = _first(_ASSET_BY_SYMBOL(symbol=value))
     if found is None:
         message = f"Unknown symbol {value!r}."
         raise InvalidInput(f"{field}: {message}", code="UNKNOWN_SYMBOL", errors={field: [message]})
@@ -65,12 +102,7 @@ def account_current(*, user) -> PropFirmAccount | None:
     """The trader's current account: the first ACTIVE one in the accounts list's order, which
     is the account the web app shows and trades. An order without `account_id` goes there, and
     the trades and positions lists without `account_id` show it."""
-    return (
-        account_model()
-        .objects.filter(user=user, status="ACTIVE")
-        .order_by(*ACCOUNT_LIST_ORDER)
-        .first()
-    )
+    return _first(_ACCOUNT_CURRENT(user_id=user.pk))
 
 
 def account_shown(*, user) -> PropFirmAccount | None:
@@ -84,13 +116,29 @@ def account_shown(*, user) -> PropFirmAccount | None:
 
 
 def account_get(*, user, account_id: int) -> PropFirmAccount:
-    account = account_model().objects.filter(user=user, pk=account_id).first()
+    account = _first(_ACCOUNT_OF_USER(user_id=user.pk, account_id=account_id))
     if account is None:
         raise NotFound("Account not found.")
     return account
 
 
-def trade_list(
+@dataclass(frozen=True, slots=True)
+class TradeScope:
+    """Which of a trader's trades a list shows, resolved and checked (`trade_scope`): one
+    account's (`account_id`) or every account of `user_id`'s, narrowed by status, asset id
+    and symbols (any case). `empty`: the trader has no account to show yet."""
+
+    account_id: int | None = None
+    user_id: int | None = None
+    status: str | None = None
+    asset_id: int | None = None
+    asset_symbol: str | None = None
+    symbol: str | None = None
+    include_hidden: bool = False
+    empty: bool = False
+
+
+def trade_scope(
     *,
     user,
     account_id: int | None = None,
@@ -99,37 +147,59 @@ def trade_list(
     asset: str | None = None,
     symbol: str | None = None,
     include_hidden: bool = False,
-) -> QuerySet[Trade]:
-    """The user's trades, newest first, with what the API shows joined in: of `account_id`
-    (another user's: 404), of every account with `all_accounts`, else of the account shown
-    (`account_shown`; none yet: no trades). `asset` is an asset id or a symbol. Trades the
-    trader removed from their lists are left out unless `include_hidden`."""
-    trades = Trade.objects.select_related("account", "asset")
+) -> TradeScope:
+    """The trades a list shows: of `account_id` (another user's: 404), of every account with
+    `all_accounts`, else of the account shown (`account_shown`; none yet: no trades). `asset`
+    is an asset id or a symbol. Trades the trader removed from their lists are left out
+    unless `include_hidden`."""
     if account_id is not None:
         account_get(user=user, account_id=account_id)
     elif not all_accounts:
         shown = account_shown(user=user)
         if shown is None:
-            return trades.none()
+            return TradeScope(empty=True)
         account_id = shown.pk
-    if account_id is not None:
-        # The user's account, checked above: no join to the accounts to count its trades.
-        trades = trades.filter(account_id=account_id)
+    asset = (asset or "").strip()
+    return TradeScope(
+        account_id=account_id,
+        user_id=None if account_id is not None else user.pk,
+        status=status or None,
+        asset_id=int(asset) if asset.isdigit() else None,
+        asset_symbol=asset if asset and not asset.isdigit() else None,
+        symbol=symbol or None,
+        include_hidden=include_hidden,
+    )
+
+
+def trades_in(scope: TradeScope) -> QuerySet[Trade]:
+    """The trades of `scope`, newest first, with what the API shows joined in."""
+    trades = Trade.objects.select_related("account", "asset")
+    if scope.empty:
+        return trades.none()
+    if scope.account_id is not None:
+        # The user's account, checked: no join to the accounts to count its trades.
+        trades = trades.filter(account_id=scope.account_id)
     else:
-        trades = trades.filter(account__user=user)
-    if not include_hidden:
+        trades = trades.filter(account__user_id=scope.user_id)
+    if not scope.include_hidden:
         trades = trades.filter(hidden_at__isnull=True)
-    if status:
-        trades = trades.filter(status=status)
-    if asset:
-        asset = asset.strip()
-        if asset.isdigit():
-            trades = trades.filter(asset_id=int(asset))
-        else:
-            trades = trades.filter(asset__symbol__iexact=asset)
-    if symbol:
-        trades = trades.filter(asset__symbol__iexact=symbol)
+    if scope.status is not None:
+        trades = trades.filter(status=scope.status)
+    if scope.asset_id is not None:
+        trades = trades.filter(asset_id=scope.asset_id)
+    # Any case, as `__iexact` compares, in a form whose value reaches the SQL unchanged (a
+    # prepared read, `trades_live_first`).
+    for name, value in (("asset_symbol", scope.asset_symbol), ("symbol", scope.symbol)):
+        if value is not None:
+            trades = trades.alias(**{f"{name}_upper": Upper("asset__symbol")}).filter(
+                **{f"{name}_upper": Upper(Value(value))}
+            )
     return trades.order_by("-created_at", "-id")
+
+
+def trade_list(*, user, **filters) -> QuerySet[Trade]:
+    """`trades_in(trade_scope(...))`: the user's trades, newest first (see `trade_scope`)."""
+    return trades_in(trade_scope(user=user, **filters))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,16 +209,62 @@ class LiveFirstPage:
     rest_offset: int | None  # from there the newest-first list holds every trade left out
 
 
-def trades_live_first(trades: QuerySet[Trade], *, fields, limit: int) -> LiveFirstPage:
-    """At most `limit` of `trades` as `values(*fields)` rows: the open trades and pending
-    orders first, then the finished trades, newest first in each; the order of a bounded list
-    that leaves no live trade out while they fit. `fields` must hold `status`, `created_at`
-    and `id`. One account's trades are read in this order from its index
+# What a scope's values are replaced by to build its SQL once (PreparedQuery's samples).
+_SCOPE_SAMPLES = {
+    "account_id": -930_001,
+    "user_id": -930_002,
+    "status": "(status)",
+    "asset_id": -930_003,
+    "asset_symbol": "(asset_symbol)",
+    "symbol": "(symbol)",
+}
+
+
+@functools.cache
+def _live_first_reads(shape: tuple, fields: tuple, limit: int) -> tuple:
+    """The prepared rows and count reads of the scopes shaped like `shape` (which values
+    are set, and `include_hidden`): the web app polls the unpaged list, so its SQL is built
+    once per shape (issue 13)."""
+    names, include_hidden = shape
+    samples = {name: _SCOPE_SAMPLES[name] for name in names}
+
+    def scoped(**values):
+        return trades_in(TradeScope(include_hidden=include_hidden, **values))
+
+    rows = PreparedQuery(
+        lambda **values: (
+            scoped(**values).order_by(LIVE_FIRST, "-created_at", "-id").values(*fields)[:limit]
+        ),
+        **samples,
+    )
+    # Per account (one group for one account's list): the sum is the count.
+    count = PreparedQuery(
+        lambda **values: (
+            scoped(**values).order_by().values("account_id").annotate(n=Count("id")).values("n")
+        ),
+        **samples,
+    )
+    return rows, count
+
+
+def trades_live_first(scope: TradeScope, *, fields, limit: int) -> LiveFirstPage:
+    """At most `limit` of the trades of `scope` as `values(*fields)` rows: the open trades
+    and pending orders first, then the finished trades, newest first in each; the order of a
+    bounded list that leaves no live trade out while they fit. `fields` must hold `status`,
+    `created_at` and `id`. One account's trades are read in this order from its index
     (`trade_account_live_first`), not sorted; the count is skipped when the rows are all."""
-    rows = list(trades.order_by(LIVE_FIRST, "-created_at", "-id").values(*fields)[:limit])
+    if scope.empty:
+        return LiveFirstPage(rows=[], count=0, rest_offset=None)
+    values = {
+        name: getattr(scope, name) for name in _SCOPE_SAMPLES if getattr(scope, name) is not None
+    }
+    read_rows, read_count = _live_first_reads(
+        (tuple(values), scope.include_hidden), tuple(fields), limit
+    )
+    rows = read_rows(**values)
     if len(rows) < limit:
         return LiveFirstPage(rows=rows, count=len(rows), rest_offset=None)
-    count = trades.count()
+    count = sum(row["n"] for row in read_count(**values))
     if count == len(rows):
         return LiveFirstPage(rows=rows, count=count, rest_offset=None)
     finished = [row for row in rows if row["status"] not in LIVE_STATUSES]

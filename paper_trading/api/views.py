@@ -96,7 +96,7 @@ class TradeListCreateView(APIView):
         query = s.TradeListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        trades = selectors.trade_list(
+        scope = selectors.trade_scope(
             user=request.user,
             account_id=params.get("account_id"),
             all_accounts=params["all"],
@@ -106,10 +106,11 @@ class TradeListCreateView(APIView):
         )
         paginator = TradeListPagination()
         if paginator.is_paged(request):
-            rows = paginator.paginate_queryset(trades.values(*s.TRADE_ROW_FIELDS), request, self)
+            trades = selectors.trades_in(scope).values(*s.TRADE_ROW_FIELDS)
+            rows = paginator.paginate_queryset(trades, request, self)
         else:
             page = selectors.trades_live_first(
-                trades, fields=s.TRADE_ROW_FIELDS, limit=paginator.unpaged_max
+                scope, fields=s.TRADE_ROW_FIELDS, limit=paginator.unpaged_max
             )
             paginator.unpaged_page(request, count=page.count, rest_offset=page.rest_offset)
             rows = page.rows

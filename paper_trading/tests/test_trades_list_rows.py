@@ -14,7 +14,7 @@ from paper_trading.api import serializers as s
 from paper_trading.api.views import TradeListPagination
 from paper_trading.models import Trade
 from paper_trading.services.trades import trade_cancel, trade_close, trade_place
-from paper_trading.tests.factories import quote
+from paper_trading.tests.factories import AccountFactory, quote
 from paper_trading.tests.helpers import TRADES
 
 D = Decimal
@@ -185,3 +185,36 @@ def test_postgresql_reads_the_unpaged_list_from_its_index_without_a_sort(account
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "trade_account_live_first" in plan
     assert "Sort" not in plan
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"status": "closed"}, {"status": "OPEN"}, {"symbol": "aapl"}, {"asset": "btc/usd"},
+     {"asset": "AAPL", "symbol": "aapl"}, {"asset": "AAPL", "symbol": "BTC/USD"}, {"all": "true"},
+     {"all": "true", "status": "CLOSED", "symbol": "Aapl"}, {"account_id": "other"}],
+)  # fmt: skip
+def test_the_unpaged_list_counts_and_holds_what_the_paged_list_pages_through(
+    api, alice, account, aapl, btc, bound, params
+):
+    """The unpaged list reads its rows and count with SQL built once per filter shape; it
+    must agree with the paged list (the ORM's queryset) for every shape, over two accounts,
+    whatever the case of a symbol."""
+    quote("AAPL", "99.98", "100.00")
+    quote("BTC/USD", "60000", "60010")
+    other = AccountFactory(user=alice)
+    for trader_account in (account, other):
+        for _ in range(3):
+            closed(trader_account, aapl)
+        buy(trader_account, aapl)
+        closed(trader_account, btc)
+        pending(trader_account, btc)
+    if params.get("account_id") == "other":
+        params = {"account_id": other.pk}
+    unpaged = api.get(TRADES, params).json()
+    paged = api.get(TRADES, {**params, "limit": 100}).json()
+    assert unpaged["count"] == paged["count"]
+    ids = [t["id"] for t in paged["data"]]
+    assert len(unpaged["data"]) == min(bound, len(ids))
+    assert {t["id"] for t in unpaged["data"]} <= set(ids)
+    live = [t["id"] for t in paged["data"] if t["status"] in ("OPEN", "PENDING")]
+    assert [t["id"] for t in unpaged["data"]][: len(live)] == live[:bound]

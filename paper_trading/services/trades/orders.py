@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alpacabackend.api.errors import StateConflict
+from alpacabackend.db import PreparedQuery
 from core.quotes import quotes_memoized
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading.firm import after_fill, check_order
@@ -107,13 +108,21 @@ def _price_estimate(order_type: str, limit_price, stop_price) -> Decimal:
     return limit_price if order_type in _LIMIT_TYPES else stop_price
 
 
+_OPPOSITE_LOCKED = PreparedQuery(
+    lambda account_id, asset_id, direction: (
+        Trade.objects.select_for_update(of=("self",))
+        .filter(account_id=account_id, asset_id=asset_id, status=TradeStatus.OPEN)
+        .exclude(direction=direction)
+    ),
+    account_id=-900_003,
+    asset_id=-900_004,
+    direction="(direction)",
+)
+
+
 def _opposite_trades(account, asset, direction: str) -> list[Trade]:
     """The open trades an order in `direction` reduces, locked, oldest first (FIFO)."""
-    trades = (
-        Trade.objects.select_for_update(of=("self",))
-        .filter(account=account, asset=asset, status=TradeStatus.OPEN)
-        .exclude(direction=direction)
-    )
+    trades = _OPPOSITE_LOCKED(account_id=account.pk, asset_id=asset.pk, direction=direction)
     for trade in trades:
         trade.account, trade.asset = account, asset  # held already: no query to answer with
     return sorted(trades, key=_fifo)
