@@ -48,6 +48,8 @@ def fill_totals(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("prop_firm", "0006_alpaca_api_keys"),
+        # fill_totals reads the trades: they must exist whatever order the graph is walked in.
+        ("paper_trading", "0001_initial"),
     ]
 
     operations = [
