@@ -54,10 +54,12 @@ class PreparedQuery:
     `values()` dicts or `values_list()` tuples.
 
     A sample must reach the SQL's parameters unchanged (an exact lookup, `in` excepted, on a
-    column that needs no conversion) and must appear there once; both are checked when the
-    SQL is built, so a shape that cannot be prepared fails on its first call, in any test
-    that runs it, not with a wrong answer. Values are handed to the database driver as they
-    are: pass ids as ints (an int beyond a 64-bit id's range matches nothing), strings as str.
+    column that needs no conversion); every place it appears takes the caller's value (a
+    subquery may use it again). This is checked when the SQL is built, so a shape that
+    cannot be prepared fails on its first call, in any test that runs it, not with a wrong
+    answer; a sample must therefore be a value the query holds nowhere else. Values are
+    handed to the database driver as they are: pass ids as ints (an int beyond a 64-bit
+    id's range matches nothing), strings as str.
     """
 
     def __init__(self, build, **samples):
@@ -70,10 +72,12 @@ class PreparedQuery:
         if values.keys() != self._samples.keys():
             raise TypeError(f"Expected the values {sorted(self._samples)}, got {sorted(values)}.")
         params = list(compiled.params)
-        for name, position in compiled.slots:
-            value = params[position] = values[name]
+        for name, positions in compiled.slots:
+            value = values[name]
             if type(value) is int and not _BIGINT_MIN <= value <= _BIGINT_MAX:
                 return []  # as Django's exact lookup: an id no column can hold matches nothing
+            for position in positions:
+                params[position] = value
         connection = connections[using]
         if compiled.locks and connection.get_autocommit():
             raise TransactionManagementError(
@@ -99,12 +103,12 @@ class PreparedQuery:
         slots = []
         for name, sample in self._samples.items():
             found = [i for i, p in enumerate(params) if type(p) is type(sample) and p == sample]
-            if len(found) != 1:
+            if not found:
                 raise ImproperlyConfigured(
-                    f"The sample of {name!r} must reach the SQL's parameters once, unchanged "
-                    f"(found {len(found)} times in {params!r})."
+                    f"The sample of {name!r} must reach the SQL's parameters unchanged "
+                    f"(not in {params!r})."
                 )
-            slots.append((name, found[0]))
+            slots.append((name, tuple(found)))
         compiled = _Compiled(sql, tuple(params), tuple(slots), locks, _shape(queryset, compiler))
         self._compiled[using] = compiled
         return compiled
@@ -114,7 +118,7 @@ class PreparedQuery:
 class _Compiled:
     sql: str
     params: tuple
-    slots: tuple[tuple[str, int], ...]
+    slots: tuple[tuple[str, tuple[int, ...]], ...]
     locks: bool
     shape: Callable
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, QuerySet, Value
-from django.db.models.functions import Upper
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Upper
 
 from alpacabackend.api.errors import InvalidInput, NotFound
 from alpacabackend.db import PreparedQuery
@@ -105,14 +105,16 @@ def account_current(*, user) -> PropFirmAccount | None:
     return _first(_ACCOUNT_CURRENT(user_id=user.pk))
 
 
-def account_shown(*, user) -> PropFirmAccount | None:
-    """The account a list without `account_id` shows: the current account or, when the
-    trader has none active, their newest account (so a failed or passed challenge's history
-    stays visible)."""
-    current = account_current(user=user)
-    if current is not None:
-        return current
-    return account_model().objects.filter(user=user).order_by(*ACCOUNT_LIST_ORDER).first()
+def _account_shown_id(user_id: int) -> Coalesce:
+    """The id of the account a list without `account_id` shows, as SQL: the current account
+    or, when the trader has none active, their newest account (so a failed or passed
+    challenge's history stays visible); NULL without any. A subquery of the list's own
+    statement, so the list costs no query of its own to find it."""
+    accounts = account_model().objects.filter(user_id=user_id).order_by(*ACCOUNT_LIST_ORDER)
+    return Coalesce(
+        Subquery(accounts.filter(status="ACTIVE").values("pk")[:1]),
+        Subquery(accounts.values("pk")[:1]),
+    )
 
 
 def account_get(*, user, account_id: int) -> PropFirmAccount:
@@ -125,17 +127,18 @@ def account_get(*, user, account_id: int) -> PropFirmAccount:
 @dataclass(frozen=True, slots=True)
 class TradeScope:
     """Which of a trader's trades a list shows, resolved and checked (`trade_scope`): one
-    account's (`account_id`) or every account of `user_id`'s, narrowed by status, asset id
-    and symbols (any case). `empty`: the trader has no account to show yet."""
+    account's (`account_id`), those of the account `shown_of` this user shows
+    (`_account_shown_id`), or every account of `user_id`'s; narrowed by status, asset id
+    and symbols (any case)."""
 
     account_id: int | None = None
+    shown_of: int | None = None
     user_id: int | None = None
     status: str | None = None
     asset_id: int | None = None
     asset_symbol: str | None = None
     symbol: str | None = None
     include_hidden: bool = False
-    empty: bool = False
 
 
 def trade_scope(
@@ -149,20 +152,16 @@ def trade_scope(
     include_hidden: bool = False,
 ) -> TradeScope:
     """The trades a list shows: of `account_id` (another user's: 404), of every account with
-    `all_accounts`, else of the account shown (`account_shown`; none yet: no trades). `asset`
-    is an asset id or a symbol. Trades the trader removed from their lists are left out
-    unless `include_hidden`."""
+    `all_accounts`, else of the account shown (`_account_shown_id`; none yet: no trades).
+    `asset` is an asset id or a symbol. Trades the trader removed from their lists are left
+    out unless `include_hidden`."""
     if account_id is not None:
         account_get(user=user, account_id=account_id)
-    elif not all_accounts:
-        shown = account_shown(user=user)
-        if shown is None:
-            return TradeScope(empty=True)
-        account_id = shown.pk
     asset = (asset or "").strip()
     return TradeScope(
         account_id=account_id,
-        user_id=None if account_id is not None else user.pk,
+        shown_of=user.pk if account_id is None and not all_accounts else None,
+        user_id=user.pk if account_id is None and all_accounts else None,
         status=status or None,
         asset_id=int(asset) if asset.isdigit() else None,
         asset_symbol=asset if asset and not asset.isdigit() else None,
@@ -174,11 +173,11 @@ def trade_scope(
 def trades_in(scope: TradeScope) -> QuerySet[Trade]:
     """The trades of `scope`, newest first, with what the API shows joined in."""
     trades = Trade.objects.select_related("account", "asset")
-    if scope.empty:
-        return trades.none()
     if scope.account_id is not None:
         # The user's account, checked: no join to the accounts to count its trades.
         trades = trades.filter(account_id=scope.account_id)
+    elif scope.shown_of is not None:
+        trades = trades.filter(account_id=_account_shown_id(scope.shown_of))
     else:
         trades = trades.filter(account__user_id=scope.user_id)
     if not scope.include_hidden:
@@ -212,6 +211,7 @@ class LiveFirstPage:
 # What a scope's values are replaced by to build its SQL once (PreparedQuery's samples).
 _SCOPE_SAMPLES = {
     "account_id": -930_001,
+    "shown_of": -930_004,
     "user_id": -930_002,
     "status": "(status)",
     "asset_id": -930_003,
@@ -220,31 +220,30 @@ _SCOPE_SAMPLES = {
 }
 
 
+_IN_SCOPE = "in_scope"  # each row's count of every trade of the scope
+
+
 @functools.cache
-def _live_first_reads(shape: tuple, fields: tuple, limit: int) -> tuple:
-    """The prepared rows and count reads of the scopes shaped like `shape` (which values
-    are set, and `include_hidden`): the web app polls the unpaged list, so its SQL is built
-    once per shape (issue 13)."""
+def _live_first_read(shape: tuple, fields: tuple, limit: int) -> PreparedQuery:
+    """The prepared read of the scopes shaped like `shape` (which values are set, and
+    `include_hidden`): the rows and, in each, the count of the whole scope (a subquery run
+    once), in one statement whose SQL is built once per shape. The web app polls this list
+    (issue 13)."""
     names, include_hidden = shape
     samples = {name: _SCOPE_SAMPLES[name] for name in names}
 
-    def scoped(**values):
-        return trades_in(TradeScope(include_hidden=include_hidden, **values))
+    def read(**values):
+        trades = trades_in(TradeScope(include_hidden=include_hidden, **values))
+        count = trades.order_by().annotate(
+            n=Func(F("id"), function="COUNT", output_field=IntegerField())
+        )  # COUNT as a plain function: no GROUP BY, one value
+        return (
+            trades.annotate(**{_IN_SCOPE: Subquery(count.values("n"))})
+            .order_by(LIVE_FIRST, "-created_at", "-id")
+            .values(*fields, _IN_SCOPE)[:limit]
+        )
 
-    rows = PreparedQuery(
-        lambda **values: (
-            scoped(**values).order_by(LIVE_FIRST, "-created_at", "-id").values(*fields)[:limit]
-        ),
-        **samples,
-    )
-    # Per account (one group for one account's list): the sum is the count.
-    count = PreparedQuery(
-        lambda **values: (
-            scoped(**values).order_by().values("account_id").annotate(n=Count("id")).values("n")
-        ),
-        **samples,
-    )
-    return rows, count
+    return PreparedQuery(read, **samples)
 
 
 def trades_live_first(scope: TradeScope, *, fields, limit: int) -> LiveFirstPage:
@@ -252,19 +251,15 @@ def trades_live_first(scope: TradeScope, *, fields, limit: int) -> LiveFirstPage
     and pending orders first, then the finished trades, newest first in each; the order of a
     bounded list that leaves no live trade out while they fit. `fields` must hold `status`,
     `created_at` and `id`. One account's trades are read in this order from its index
-    (`trade_account_live_first`), not sorted; the count is skipped when the rows are all."""
-    if scope.empty:
-        return LiveFirstPage(rows=[], count=0, rest_offset=None)
+    (`trade_account_live_first`), not sorted, with their count in the same statement."""
     values = {
         name: getattr(scope, name) for name in _SCOPE_SAMPLES if getattr(scope, name) is not None
     }
-    read_rows, read_count = _live_first_reads(
-        (tuple(values), scope.include_hidden), tuple(fields), limit
-    )
-    rows = read_rows(**values)
-    if len(rows) < limit:
-        return LiveFirstPage(rows=rows, count=len(rows), rest_offset=None)
-    count = sum(row["n"] for row in read_count(**values))
+    read = _live_first_read((tuple(values), scope.include_hidden), tuple(fields), limit)
+    rows = read(**values)
+    count = rows[0][_IN_SCOPE] if rows else 0
+    for row in rows:
+        del row[_IN_SCOPE]
     if count == len(rows):
         return LiveFirstPage(rows=rows, count=count, rest_offset=None)
     finished = [row for row in rows if row["status"] not in LIVE_STATUSES]

@@ -5,8 +5,10 @@ No business rules here: inputs are parsed and normalised, the services decide.
 
 import decimal
 import functools
+import operator
 from decimal import Decimal
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import ISO_8601, api_settings
@@ -365,10 +367,12 @@ class _TradeRow:
             setattr(self, name, row[name])
 
 
-def trade_rows_output(rows, quotes) -> list[dict]:
-    """TradeOutput's JSON for `rows` (dicts of TRADE_ROW_FIELDS); `quotes` as its context."""
+@functools.cache
+def _row_layout(zone_name: str) -> tuple:
+    """How a row becomes TradeOutput's item, worked out once per time zone (the datetime
+    formatters convert to it): the keys in order, the values copied as they are (names and
+    one getter for all their sources) and those formatted."""
     fields = _trade_output_fields()
-    names = list(fields)
     plain, formatted = [], []
     for name, field in fields.items():
         if name not in _COMPUTED:
@@ -377,11 +381,18 @@ def trade_rows_output(rows, quotes) -> list[dict]:
                 plain.append((name, source))
             else:
                 formatted.append((name, source, formatter))
+    plain_names = tuple(name for name, _ in plain)
+    plain_values = operator.itemgetter(*(source for _, source in plain))
+    return tuple(fields), plain_names, plain_values, tuple(formatted)
+
+
+def trade_rows_output(rows, quotes) -> list[dict]:
+    """TradeOutput's JSON for `rows` (dicts of TRADE_ROW_FIELDS); `quotes` as its context."""
+    names, plain_names, plain_values, formatted = _row_layout(timezone.get_current_timezone_name())
     out = []
     for row in rows:
         item = dict.fromkeys(names)  # TradeOutput's key order; None unless set below
-        for name, source in plain:
-            item[name] = row[source]
+        item.update(zip(plain_names, plain_values(row), strict=True))  # keys keep their place
         for name, source, formatter in formatted:
             value = row[source]
             if value is not None:

@@ -106,12 +106,15 @@ def test_a_sample_the_lookup_changes_is_refused_when_the_sql_is_built(db):
         prepared(text="Apple")
 
 
-def test_a_sample_that_appears_twice_is_refused(db):
+def test_a_sample_used_twice_takes_the_value_in_both_places(aapl, btc):
     prepared = PreparedQuery(
-        lambda symbol: Asset.objects.filter(symbol=symbol, name=symbol), symbol="(s)"
+        lambda symbol: Asset.objects.filter(symbol=symbol, name__gt="").exclude(
+            pk__in=Asset.objects.exclude(symbol=symbol).values("pk")
+        ),
+        symbol="(s)",
     )
-    with pytest.raises(ImproperlyConfigured, match="found 2 times"):
-        prepared(symbol="AAPL")
+    assert [a.pk for a in prepared(symbol="AAPL")] == [aapl.pk]
+    assert [a.pk for a in prepared(symbol="BTC/USD")] == [btc.pk]
 
 
 def test_a_locking_read_needs_a_transaction_like_the_orms(account, transactional_db):

@@ -2,14 +2,16 @@
 to the character, for trades in every state. Unpaged, it is bounded: the live trades first,
 then the newest finished ones, read from an index; its cost does not grow with the account."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
+from rest_framework.test import APIClient
 
 from core.quotes import quotes_get
-from paper_trading import selectors
 from paper_trading.api import serializers as s
 from paper_trading.api.views import TradeListPagination
 from paper_trading.models import Trade
@@ -146,16 +148,30 @@ def test_when_live_trades_exceed_the_bound_the_newest_are_shown_and_paging_has_a
     assert {t["id"] for t in rest["data"]} == {finished.pk, *(t.pk for t in live)}
 
 
-def test_a_list_within_the_bound_is_whole_without_a_count_query(
-    api, account, aapl, django_assert_num_queries
+def test_the_list_is_one_statement_after_the_user_with_or_without_an_account(
+    api, alice, account, aapl, django_assert_num_queries
 ):
     quote("AAPL", "99.98", "100.00")
     closed(account, aapl)
     buy(account, aapl)
-    # auth user, the current account, the rows (all of them: no count needed)
-    with django_assert_num_queries(3):
+    # auth user, then the account shown, the rows and their count in one statement
+    with django_assert_num_queries(2):
         body = api.get(TRADES).json()
     assert (body["count"], len(body["data"]), body["next"]) == (2, 2, None)
+    account.status = "FAILED"
+    account.save(update_fields=["status"])
+    newer = AccountFactory(user=alice, status="FAILED")
+    # No active account: the newest one is shown (here without trades), still one statement.
+    with django_assert_num_queries(2):
+        body = api.get(TRADES).json()
+    assert (body["count"], body["data"]) == (0, [])
+    type(newer).objects.filter(pk=newer.pk).update(created_at=account.created_at - timedelta(1))
+    assert api.get(TRADES).json()["count"] == 2  # the newest: the failed challenge's history
+
+
+def test_a_trader_without_an_account_gets_an_empty_list(bob_api):
+    body = bob_api.get(TRADES).json()
+    assert (body["count"], body["data"], body["next"]) == (0, [], None)
 
 
 def test_paged_calls_stay_newest_first(api, bound, history):
@@ -174,17 +190,20 @@ def test_postgresql_reads_the_unpaged_list_from_its_index_without_a_sort(account
         )
         for _ in range(200)
     )  # fmt: skip
-    from paper_trading.models import LIVE_FIRST
-
-    trades = selectors.trade_list(user=account.user)
-    query = trades.order_by(LIVE_FIRST, "-created_at", "-id").values(*s.TRADE_ROW_FIELDS)[:50]
-    sql, params = query.query.sql_with_params()
+    client = APIClient()
+    client.force_authenticate(account.user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(TRADES).json()["count"] == 200
+    statement = queries.captured_queries[-1]["sql"]  # the list's own (as run, values inlined)
+    assert "LIMIT 50" in statement
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
+        cursor.execute("EXPLAIN " + statement)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "trade_account_live_first" in plan
-    assert "Sort" not in plan
+    # Only the trader's few accounts are sorted (to find the one shown), never the trades.
+    sorts = [line for line in plan.splitlines() if "Sort Key" in line]
+    assert not [line for line in sorts if "paper_trading_trade" in line], plan
 
 
 @pytest.mark.parametrize(
