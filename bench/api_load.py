@@ -84,11 +84,12 @@ def server_environment(args) -> dict[str, str]:
 # --- seeding --------------------------------------------------------------------------------
 
 
-def plan_get():
+def plan_get(name: str = PLAN_NAME, **limits):
+    """The seed's $50K Challenge, or a copy of it with other `limits`."""
     from prop_firm.models import PropFirmPlan
 
-    plan, _ = PropFirmPlan.objects.get_or_create(
-        name=PLAN_NAME,
+    plan, _ = PropFirmPlan.objects.update_or_create(
+        name=name,
         defaults={
             "description": "Benchmark plan (the seed's $50K Challenge)",
             "plan_type": "EVALUATION",
@@ -101,6 +102,7 @@ def plan_get():
             "max_position_size": Decimal("100.00"),
             "profit_split": Decimal("80.00"),
             "is_active": True,
+            **limits,
         },
     )
     return plan
@@ -252,7 +254,12 @@ def seed(args):
         world["clients"].append(client)
     shared = user_get("bench13-shared@example.com")
     world["shared_user"] = shared
-    world["shared_account"] = account_open(shared, plan)
+    # Every order of the 16 clients on one account pays the spread and commissions: about
+    # $2 a round trip, so a run of 2,000+ orders would breach the $2,500 daily loss and turn
+    # the rest into refusals. Same rules, limits out of a run's reach.
+    roomy = plan_get(f"{PLAN_NAME} (shared)", max_daily_loss=Decimal("40000.00"),
+                     max_total_loss=Decimal("40000.00"))  # fmt: skip
+    world["shared_account"] = account_open(shared, roomy)
     with connection.cursor() as cursor:
         # A history a firm built over 300 days has been vacuumed by autovacuum: its pages
         # are all-visible, so counts scan the index alone. One just written by COPY is not
