@@ -6,6 +6,7 @@ from django.db import transaction
 
 from alpacabackend.money import to_cents
 from paper_trading.models import LedgerEntry
+from paper_trading.services.journal import journal_of, unsaved_take
 
 
 def ledger_post(
@@ -24,7 +25,7 @@ def ledger_post(
     Invariant: balance == sum of entries. The caller holds the account row lock
     (`select_for_update`) inside `transaction.atomic()`, so concurrent postings serialise.
     `save_account=False` leaves the new balance to the caller's one UPDATE of the account
-    before the transaction ends (the order path: `account_unsaved` names it).
+    before the transaction ends (the order path: the account's `FillJournal` names it).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
@@ -35,7 +36,7 @@ def ledger_post(
     if save_account:
         account.save(update_fields=["current_balance", "updated_at"])
     else:
-        account_unsaved(account).add("current_balance")
+        journal_of(account).unsaved.add("current_balance")
     return LedgerEntry.objects.create(
         account=account,
         kind=kind,
@@ -48,21 +49,9 @@ def ledger_post(
     )
 
 
-def account_unsaved(account) -> set[str]:
-    """The fields of a locked account instance changed in memory by the order path and not
-    yet written: the firm's `after_fill` writes them with its own in one UPDATE."""
-    return account.__dict__.setdefault("unsaved_fields", set())
-
-
-def account_unsaved_take(account) -> list[str]:
-    """The unwritten fields (see `account_unsaved`), handed to the caller who writes them
-    now with its own; afterwards nothing is pending."""
-    return sorted(account.__dict__.pop("unsaved_fields", ()))
-
-
 def account_unsaved_flush(account) -> None:
     """Writes what the order path left unwritten on the account (its balance), if anything:
     balance == Σ ledger holds in the database before anything else reads it."""
-    unsaved = account_unsaved_take(account)
+    unsaved = unsaved_take(account)
     if unsaved:
         account.save(update_fields=[*unsaved, "updated_at"])

@@ -21,6 +21,7 @@ from paper_trading.models import (
 )
 from paper_trading.services import fills
 from paper_trading.services.clock import market_is_open
+from paper_trading.services.journal import fills_mark, fills_undo
 from paper_trading.services.trades.orders import (
     _fill_reducing,
     _opposite_trades,
@@ -30,8 +31,6 @@ from paper_trading.services.trades.writes import (
     _fill_entry,
     _lock_account,
     _lock_trade,
-    fills_journal_mark,
-    fills_journal_undo,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ def _fill_resting_reducing(*, account, trade: Trade, opposite, fill, quote, now,
     """Fills a resting REDUCE order that has a position to reduce; a refused rest rejects the
     whole order and undoes its closes (a savepoint). Returns the number of fills (the order,
     and its opened rest's bracket exit when the quote already crosses it)."""
-    mark = fills_journal_mark(account)
+    mark = fills_mark(account)
     try:
         with transaction.atomic():
             if fill.triggered and trade.stop_triggered_at is None:
@@ -105,7 +104,7 @@ def _fill_resting_reducing(*, account, trade: Trade, opposite, fill, quote, now,
             )
     except (TradeRejected, InvalidInput) as rejected:
         # The savepoint undid the closes; the objects in memory still hold their changes.
-        fills_journal_undo(account, mark)
+        fills_undo(account, mark)
         account.refresh_from_db()
         trade.refresh_from_db()
         _reject(trade, rejected.message)

@@ -19,6 +19,7 @@ from paper_trading.models import (
     TradeStatus,
 )
 from paper_trading.services import fills
+from paper_trading.services.journal import NotedFill, journal_of
 from paper_trading.services.ledger import ledger_post
 
 if TYPE_CHECKING:
@@ -63,24 +64,12 @@ def _record_fill(
     taken off by a close). The firm's `after_fill` books it into the account's running
     totals and its positions, and writes them with the balance in one UPDATE, in the same
     transaction, without reading the history or the positions again."""
-    account.__dict__.setdefault("fills_unbooked", []).append(
-        (now, realized, trade.pk, trade.asset.symbol, trade.direction, quantity, trade.entry_price)
-    )
-
-
-def fills_journal_mark(account) -> int:
-    """Where the account's fill journal stands, before a savepoint that may be undone."""
-    return len(account.__dict__.get("fills_unbooked", ()))
-
-
-def fills_journal_undo(account, mark: int) -> None:
-    """After a savepoint was rolled back: the fills it noted never happened. They leave the
-    journal (or the firm would book closes that were undone), and the positions the firm
-    remembered for the account are dropped, to be read again."""
-    journal = account.__dict__.get("fills_unbooked")
-    if journal is not None:
-        del journal[mark:]
-    account.__dict__.pop("rule_positions", None)
+    journal_of(account).fills.append(
+        NotedFill(
+            now, realized, trade.pk, trade.asset.symbol, trade.direction, quantity,
+            trade.entry_price,
+        )
+    )  # fmt: skip
 
 
 def _fill_entry(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from alpacabackend.money import to_cents
 from core.quotes import Quote as MarketQuote
 from core.quotes import quotes_get
-from paper_trading.services.ledger import account_unsaved_take
+from paper_trading.services.journal import fills_take, unsaved_take
 from prop_firm import rules
 from prop_firm.models import (
     PropFirmAccount,
@@ -202,9 +202,8 @@ def account_check_locked(
 
 
 def _apply_fill_stats(account: PropFirmAccount, snapshot: AccountSnapshot) -> list[str]:
-    account.__dict__.pop("fills_unbooked", None)  # the history includes them
-    account.__dict__.pop("rule_positions", None)
-    unsaved = account_unsaved_take(account)
+    fills_take(account)  # the history includes them
+    unsaved = unsaved_take(account)
     stats = fill_stats_from_history(account, snapshot)
     rebuilt = [name for name, value in stats.items() if getattr(account, name) != value]
     for name in rebuilt:

@@ -18,7 +18,7 @@ from alpacabackend.db import PreparedQuery
 from alpacabackend.money import to_cents
 from core.quotes import Quote as MarketQuote
 from core.quotes import quotes_get
-from paper_trading.services.ledger import account_unsaved_take
+from paper_trading.services.journal import fills_take, journal_of, unsaved_take
 from prop_firm import rules
 from prop_firm.models import (
     AccountStatus,
@@ -271,27 +271,30 @@ def positions_remember(account: PropFirmAccount, snapshot: AccountSnapshot) -> N
     """Keeps the open positions the pre-trade check just read on the locked account
     instance, with how many fills were noted by then: `after_fill` applies the fills noted
     since instead of reading the positions again (one load per order)."""
-    noted = len(account.__dict__.get("fills_unbooked", ()))
-    account.__dict__["rule_positions"] = (dict(snapshot.positions_by_trade), noted)
+    journal = journal_of(account)
+    journal.firm_memo = (dict(snapshot.positions_by_trade), len(journal.fills))
 
 
 def _positions_after_fills(account: PropFirmAccount) -> AccountSnapshot | None:
     """The live snapshot from the remembered positions and the fills noted since (see
     `positions_remember`); None when nothing was remembered in this request."""
-    remembered = account.__dict__.pop("rule_positions", None)
+    journal = journal_of(account)
+    remembered, journal.firm_memo = journal.firm_memo, None
     if remembered is None:
         return None
     by_trade, noted = remembered
-    for _, realized, trade_id, symbol, direction, quantity, entry in account.__dict__.get(
-        "fills_unbooked", ()
-    )[noted:]:
-        if realized is None:  # an entry: the trade is open with `quantity`
-            by_trade[trade_id] = rules.PositionState(symbol, direction, quantity, entry)
+    for fill in journal.fills[noted:]:
+        if fill.realized is None:  # an entry: the trade is open with `quantity`
+            by_trade[fill.trade_id] = rules.PositionState(
+                fill.symbol, fill.direction, fill.quantity, fill.entry_price
+            )
             continue
-        left = by_trade.pop(trade_id).quantity - quantity
+        left = by_trade.pop(fill.trade_id).quantity - fill.quantity
         if left > 0:
-            position = rules.PositionState(symbol, direction, left, entry or _ZERO)
-            by_trade[trade_id] = position
+            position = rules.PositionState(
+                fill.symbol, fill.direction, left, fill.entry_price or _ZERO
+            )
+            by_trade[fill.trade_id] = position
     positions = tuple(by_trade[trade_id] for trade_id in sorted(by_trade))
     return AccountSnapshot(
         state=_live_state(account, positions, _ZERO),
@@ -363,13 +366,13 @@ def fills_book(account: PropFirmAccount) -> list[str]:
 
     Fills arrive in time order: a fill on a later day key than the last one is a new
     trading day; a close on a later day than `profit_day` closes that day's tally."""
-    unsaved = account_unsaved_take(account)
-    account.__dict__.pop("rule_positions", None)  # counted against the journal popped here
-    journal = account.__dict__.pop("fills_unbooked", None)
-    if not journal:
+    unsaved = unsaved_take(account)
+    fills = fills_take(account)
+    if not fills:
         return unsaved
     before = {name: getattr(account, name) for name in FILL_STATS_FIELDS}
-    for at, realized, *_ in journal:
+    for fill in fills:
+        at, realized = fill.at, fill.realized
         key = day_key(at)
         if account.last_fill_day is None or key > account.last_fill_day:
             account.trading_days += 1
