@@ -158,7 +158,7 @@ class AssetCandlesView(generics.ListAPIView):
             end=params.get("end"),
         )
         page = self.paginate_queryset(window)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response(s.candle_rows_output(page))
 
 
 @extend_schema(

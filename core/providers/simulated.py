@@ -19,7 +19,6 @@ The model, from the slow scale to the fast one:
 """
 
 import bisect
-import itertools
 import math
 import zlib
 from dataclasses import dataclass
@@ -351,7 +350,11 @@ class SimulatedProvider(MarketDataProvider):
             buckets = starts - starts % (timeframe.minutes * SECONDS)
             firsts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
             bounds = np.r_[firsts, len(minute_bars)]
-            for lo, hi in itertools.pairwise(bounds):
+            # Only the bars asked for are aggregated: the chart's poll asks for the forming
+            # bar, which is one of up to 1,440 in a session (7 ms of numpy for all of them).
+            wanted = (buckets[firsts] >= start.timestamp()) & (buckets[firsts] <= end.timestamp())
+            for k in np.flatnonzero(wanted):
+                lo, hi = bounds[k], bounds[k + 1]
                 stamp = datetime.fromtimestamp(int(buckets[lo]), tz=UTC)
                 rows.append((stamp, _aggregate(minute_bars[lo:hi])))
         return [

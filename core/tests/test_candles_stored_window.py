@@ -112,3 +112,28 @@ def test_a_stored_window_without_bars_answers_in_three_queries(
 
     assert b'"count":0' in stored
     assert (stored, queries) == (read_through, 3)
+
+
+@pytest.mark.parametrize("tf", ["1", "15", "1D"])
+def test_the_bars_json_is_the_candle_serializers_to_the_character(
+    alice, client_for, aapl, btc, frozen, tf
+):
+    """candles_v2 formats its bars without DRF's per-key lookups (issue 13); the JSON must
+    stay CandleSerializer's: the same keys in the same order, numbers as numbers, for live
+    bars and stored ones, equities and crypto (fractional volumes)."""
+    from rest_framework.renderers import JSONRenderer
+
+    from core.api.serializers import CandleSerializer, candle_rows_output
+    from core.services.candles import candles_window
+    from core.timeframes import timeframe_parse
+
+    client = client_for(alice)
+    for asset in (aapl, btc):
+        client.get(url(asset), {"tf": tf, "limit": 60})  # stores what is complete
+        window = candles_window(asset=asset, timeframe=timeframe_parse(tf), bars=60)
+        bars = list(window[0:60])
+        assert any(isinstance(bar, Candle) for bar in bars)
+        expected = JSONRenderer().render(CandleSerializer(bars, many=True).data)
+        assert JSONRenderer().render(candle_rows_output(bars)) == expected
+        served = json.loads(client.get(url(asset), {"tf": tf, "limit": 60}).content)
+        assert served["results"] == json.loads(expected)

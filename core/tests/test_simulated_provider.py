@@ -247,3 +247,22 @@ def test_the_configured_market_starts_up(settings):
 
     settings.SIMULATED_MARKET_HOURS = "NYSE"  # case does not matter
     apps.get_app_config("core").ready()
+
+
+@pytest.mark.parametrize("hours", ["always", "nyse"])
+@pytest.mark.parametrize("code", ["1T", "5T", "1H"])
+def test_any_window_holds_exactly_the_bars_of_the_whole_day_that_start_in_it(code, hours):
+    """Only the bars a window asks for are aggregated (the chart's poll asks for the
+    forming one): every window, however it cuts the day's buckets, must give the same bars
+    as the whole day filtered by their start."""
+    tf = BY_CODE[code]
+    provider = market(hours=hours)
+    day = datetime(2026, 11, 25, tzinfo=UTC)
+    whole = provider.get_bars("AAPL", timeframe=tf, start=day, end=NOW)
+    assert whole
+    edges = [day, NOW - timedelta(hours=2, seconds=30), NOW - timedelta(minutes=7), NOW,
+             NOW.replace(second=0), NOW - timedelta(minutes=1, microseconds=1)]  # fmt: skip
+    for start, end in itertools.permutations(edges, 2):
+        if start <= end:
+            got = provider.get_bars("AAPL", timeframe=tf, start=start, end=end)
+            assert got == [bar for bar in whole if start <= bar.timestamp <= end], (start, end)
