@@ -2,9 +2,10 @@
 
 REST framework's `SimpleRateThrottle` reads a history list, appends and writes it back: two
 requests at once both read the same list and both pass (30 parallel logins for one email let
-7 through a limit of 5). Here each window has one counter, created with `cache.add` and
-raised with `cache.incr`, both atomic in Redis (and under a lock in the local-memory cache):
-whatever the concurrency, at most `rate` requests pass per window.
+7 through a limit of 5). Here each window has one counter, raised atomically: in Redis by
+INCR with its EXPIRE, one round trip (`ResilientRedisCache.counter_hit`); elsewhere (the
+local-memory cache) created with `cache.add` and raised with `cache.incr` under its lock.
+Whatever the concurrency, at most `rate` requests pass per window.
 
 Windows are fixed (`⌊now / period⌋`), so a client may send up to twice the rate across a
 window's edge; the rates are set with that in mind.
@@ -49,12 +50,16 @@ def counter_hit(key: str, *, limit: int, period: int) -> tuple[bool, float]:
     wait = (window + 1) * period - now
     cache_key = f"throttle:{key}:{window}"
     try:
-        cache.add(cache_key, 0, timeout=period + 1)
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # evicted between add and incr: this request starts the window
-            cache.add(cache_key, 1, timeout=period + 1)
-            count = 1
+        hit = getattr(cache, "counter_hit", None)  # Redis: one round trip
+        if hit is not None:
+            count = hit(cache_key, timeout=period + 1)
+        else:
+            cache.add(cache_key, 0, timeout=period + 1)
+            try:
+                count = cache.incr(cache_key)
+            except ValueError:  # evicted between add and incr: this request starts the window
+                cache.add(cache_key, 1, timeout=period + 1)
+                count = 1
     except Exception as exc:  # the cache is down: let the request through, say so (once a minute)
         global _warned_at
         if time.monotonic() - _warned_at >= _WARN_EVERY_SECONDS:
