@@ -4,7 +4,18 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.db.models.functions import Upper
 
 from alpacabackend.api.errors import NotFound
+from alpacabackend.db import PreparedQuery
 from core.models import Asset, AssetClass, WatchList, WatchListAsset
+
+# Read by every order, chart poll and quote (issue 13: its SQL is built once).
+_ASSET_BY_ID = PreparedQuery(
+    lambda asset_id: Asset.objects.filter(pk=asset_id).order_by()[:1], asset_id=-940_001
+)
+
+
+def asset_by_id(asset_id: int) -> Asset | None:
+    found = _ASSET_BY_ID(asset_id=asset_id)
+    return found[0] if found else None
 
 
 def asset_list(*, search: str = "") -> QuerySet[Asset]:
@@ -28,8 +39,8 @@ def asset_list(*, search: str = "") -> QuerySet[Asset]:
     )
 
 
-def asset_get(*, asset_id) -> Asset:
-    asset = Asset.objects.filter(pk=asset_id).first()
+def asset_get(*, asset_id: int) -> Asset:
+    asset = asset_by_id(asset_id)
     if asset is None:
         raise NotFound("This asset does not exist.", code="ASSET_NOT_FOUND")
     return asset

@@ -20,6 +20,7 @@ from alpacabackend.db import PreparedQuery
 from alpacabackend.money import to_cents
 from core.models import Asset
 from core.quotes import quotes_get
+from core.selectors import asset_by_id
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading.firm import account_model
 from paper_trading.models import LIVE_FIRST, LIVE_STATUSES, Trade, TradeStatus
@@ -47,9 +48,6 @@ def account_for_trading(*, user, account_id: int | None = None) -> PropFirmAccou
 
 
 # The reads every order makes before its transaction: their SQL is built once (issue 13).
-_ASSET_BY_ID = PreparedQuery(
-    lambda asset_id: Asset.objects.filter(pk=asset_id).order_by()[:1], asset_id=-910_001
-)
 # Any case, as `symbol__iexact` compares, through the index on UPPER(symbol).
 _ASSET_BY_SYMBOL = PreparedQuery(
     lambda symbol: (
@@ -85,7 +83,7 @@ def asset_for_order(*, asset: str | None = None, symbol: str | None = None) -> A
     field = "symbol" if symbol else "asset"
     value = str(symbol or asset or "").strip()
     if field == "asset" and value.isdigit():
-        found = _first(_ASSET_BY_ID(asset_id=int(value)))
+        found = asset_by_id(int(value))
     else:
         found = _first(_ASSET_BY_SYMBOL(symbol=value))
     if found is None:
