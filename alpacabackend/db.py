@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -58,8 +59,9 @@ class PreparedQuery:
     subquery may use it again). This is checked when the SQL is built, so a shape that
     cannot be prepared fails on its first call, in any test that runs it, not with a wrong
     answer; a sample must therefore be a value the query holds nowhere else. Values are
-    handed to the database driver as they are: pass ids as ints (an int beyond a 64-bit
-    id's range matches nothing), strings as str.
+    handed to the database driver as they are (pass ids as ints: an int beyond a 64-bit
+    id's range matches nothing; strings as str), except datetimes, which are adapted as
+    Django adapts a DateTimeField's value for the database (SQLite stores text).
     """
 
     def __init__(self, build, **samples):
@@ -71,14 +73,15 @@ class PreparedQuery:
         compiled = self._compiled.get(using) or self._compile(using)
         if values.keys() != self._samples.keys():
             raise TypeError(f"Expected the values {sorted(self._samples)}, got {sorted(values)}.")
+        connection = connections[using]
         params = list(compiled.params)
         for name, positions in compiled.slots:
             value = values[name]
             if type(value) is int and not _BIGINT_MIN <= value <= _BIGINT_MAX:
                 return []  # as Django's exact lookup: an id no column can hold matches nothing
+            value = _adapted(value, connection)
             for position in positions:
                 params[position] = value
-        connection = connections[using]
         if compiled.locks and connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
@@ -102,6 +105,7 @@ class PreparedQuery:
         sql, params = compiler.as_sql()
         slots = []
         for name, sample in self._samples.items():
+            sample = _adapted(sample, connection)
             found = [i for i, p in enumerate(params) if type(p) is type(sample) and p == sample]
             if not found:
                 raise ImproperlyConfigured(
@@ -112,6 +116,13 @@ class PreparedQuery:
         compiled = _Compiled(sql, tuple(params), tuple(slots), locks, _shape(queryset, compiler))
         self._compiled[using] = compiled
         return compiled
+
+
+def _adapted(value, connection):
+    """A value as a DateTimeField lookup hands it to the database (`get_db_prep_value`)."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +171,7 @@ def _shape(queryset, compiler) -> Callable:
     converted = _converter(compiler)
     if kind is ModelIterable:
         select, klass_info = compiler.select, compiler.klass_info
-        if compiler.annotation_col_map:
-            raise ImproperlyConfigured("A prepared model query selects no annotations.")
+        annotations = list((compiler.annotation_col_map or {}).items())
         model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
@@ -173,6 +183,8 @@ def _shape(queryset, compiler) -> Callable:
                 instance = model.from_db(using, init_list, row[start:end])
                 for populator in populators:
                     populator.populate(row, instance)
+                for name, position in annotations:
+                    setattr(instance, name, row[position])
                 out.append(instance)
             return out
 

@@ -14,8 +14,10 @@ Invariants:
   is complete (`_stored_page`). Ranges written some other way only cost the slow path.
 """
 
+import functools
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,6 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alpacabackend.api.errors import InvalidInput, ServiceUnavailable
+from alpacabackend.db import PreparedQuery
 from core.models import Asset, Candle, CandleRange
 from core.providers import get_provider
 from core.providers.base import Bar
@@ -217,13 +220,15 @@ class CandleWindow:
 
     def __init__(
         self,
-        queryset,
+        queryset: QuerySet | Callable[[], QuerySet],
         head: list[Bar],
         stored: int | None = None,
         rows: list[Candle] | None = None,
         rows_from: int = 0,
     ):
-        self.queryset = queryset
+        # The stored bars' queryset, or what builds it on first use: a page within `rows`
+        # never needs it (building it is a tenth of a chart poll's time).
+        self._queryset = queryset
         self.head = head
         # `stored`: the window's stored bars when the caller has just counted them.
         self._count = None if stored is None else stored + len(head)
@@ -231,6 +236,10 @@ class CandleWindow:
         # slice within them costs no query.
         self.rows = rows
         self.rows_from = rows_from
+
+    @functools.cached_property
+    def queryset(self) -> QuerySet:
+        return self._queryset() if callable(self._queryset) else self._queryset
 
     def count(self) -> int:
         if self._count is None:
@@ -264,11 +273,46 @@ _HEAD_BARS = 2
 
 @dataclass(frozen=True)
 class _StoredPage:
-    queryset: QuerySet  # the window's stored bars, newest first, for a slice beyond `rows`
+    # Builds the window's stored bars, newest first, for a slice beyond `rows`.
+    queryset: Callable[[], QuerySet]
     rows: list[Candle]  # stored bars number rows_from, rows_from + 1, ...
     rows_from: int
     stored: int  # the window's stored bars
     covered: bool  # no bar of the window is missing from the store
+
+
+_PAGE_SAMPLES = {
+    "asset_id": -950_001,
+    "timeframe": "(timeframe)",
+    "start": datetime(1901, 1, 1, 0, 0, 1, tzinfo=UTC),
+    "before": datetime(1901, 1, 1, 0, 0, 2, tzinfo=UTC),
+    "covers": datetime(1901, 1, 1, 0, 0, 3, tzinfo=UTC),
+}
+
+
+@functools.lru_cache(maxsize=128)
+def _stored_page_read(first: int, stop: int, with_range: bool) -> PreparedQuery:
+    """The statement of `_stored_page` for rows `first` to `stop` (its LIMIT and OFFSET),
+    with or without the coverage test, built once: a chart polls it every few seconds."""
+
+    def build(asset_id, timeframe, start, before, covers=None):
+        stored_before = Candle.objects.filter(
+            asset_id=asset_id, timeframe=timeframe, timestamp__lt=before
+        )
+        window = _window_queryset(asset_id, timeframe, start, before)
+        # A subquery, not COUNT(*) OVER (): it is computed once, and the page is still read
+        # with the index and LIMIT instead of every row of the window being sorted and held.
+        count = Subquery(window.order_by().values("asset").annotate(n=Count("pk")).values("n"))
+        rows = stored_before.annotate(window_stored=Coalesce(count, 0))
+        if with_range:
+            one_range = CandleRange.objects.filter(
+                asset_id=asset_id, timeframe=timeframe, start__lte=covers, end__gte=before
+            )
+            rows = rows.annotate(window_covered=Exists(one_range))
+        return rows.order_by("-timestamp")[first:stop]
+
+    names = ["asset_id", "timeframe", "start", "before", *(["covers"] if with_range else [])]
+    return PreparedQuery(build, **{name: _PAGE_SAMPLES[name] for name in names})
 
 
 def _stored_page(
@@ -281,27 +325,18 @@ def _stored_page(
     bars come first, and an older bar, when the window has none on the page, still brings
     the count and the coverage. None when no row came back: nothing carried them."""
     first = max(offset - _HEAD_BARS, 0)
-    stored_before = Candle.objects.filter(
-        asset=asset, timeframe=timeframe.code, timestamp__lt=before
-    )
-    window = _window_queryset(asset, timeframe, start, before)
-    # A subquery, not COUNT(*) OVER (): it is computed once, and the page is still read
-    # with the index and LIMIT instead of every row of the window being sorted and held.
-    count = Subquery(window.order_by().values("asset").annotate(n=Count("pk")).values("n"))
-    rows = stored_before.annotate(window_stored=Coalesce(count, 0))
     covers = max(start, HISTORY_START)  # `candles_fetch` asks for nothing older
+    values = {"asset_id": asset.pk, "timeframe": timeframe.code, "start": start, "before": before}
     if covers < before:
-        one_range = CandleRange.objects.filter(
-            asset=asset, timeframe=timeframe.code, start__lte=covers, end__gte=before
-        )
-        rows = rows.annotate(window_covered=Exists(one_range))
+        values["covers"] = covers
     # At least one row, to carry the count and the coverage.
-    rows = list(rows.order_by("-timestamp")[first : max(bars, first + 1)])
+    read = _stored_page_read(first, max(bars, first + 1), covers < before)
+    rows = read(**values)
     if not rows:
         return None
     stored = rows[0].window_stored
     return _StoredPage(
-        queryset=window,
+        queryset=functools.partial(_window_queryset, asset, timeframe.code, start, before),
         rows=rows[: max(stored - first, 0)],  # those older than `start` are not the window's
         rows_from=first,
         stored=stored,
@@ -444,17 +479,18 @@ def candles_window(
                 .values_list("timestamp", flat=True)[bars - 1]
             )
         _require_loaded(budget, asset, timeframe, needed, end)
-    queryset = _window_queryset(asset, timeframe, start, before)
+    queryset = _window_queryset(asset, timeframe.code, start, before)
     head = _head(asset, timeframe, edge if live else None, asked_end, provider)
     # Only completed bars are ever stored (`candles_fetch` stops at the forming one), so the
     # count taken to size the window is the page's count too: no second COUNT query.
     return CandleWindow(queryset, head, stored=stored)
 
 
-def _window_queryset(asset: Asset, timeframe: Timeframe, start, before):
-    """The window's stored bars, those starting in [start, before), newest first."""
+def _window_queryset(asset, timeframe_code: str, start, before):
+    """The window's stored bars, those starting in [start, before), newest first; `asset`
+    an Asset or its id."""
     return Candle.objects.filter(
-        asset=asset, timeframe=timeframe.code, timestamp__gte=start, timestamp__lt=before
+        asset=asset, timeframe=timeframe_code, timestamp__gte=start, timestamp__lt=before
     ).order_by("-timestamp")
 
 

@@ -2,6 +2,7 @@
 built once per database (issue 13). They must answer exactly what the ORM answers, with the
 caller's values, on SQLite (whose decimals and datetimes need converters) and PostgreSQL."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -133,3 +134,33 @@ def test_a_locking_read_needs_a_transaction_like_the_orms(account, transactional
 def test_values_must_be_the_samples_names(account, trades):
     with pytest.raises(TypeError, match="asset_id"):
         TRADES_OF(account_id=account.pk)
+
+
+def test_datetimes_are_adapted_as_the_orm_adapts_them(account, trades):
+    """SQLite stores datetimes as text: a datetime value takes the form Django gives a
+    DateTimeField lookup, so the same rows come back on both databases."""
+    newest = Trade.objects.order_by("-created_at").first()
+    since = PreparedQuery(
+        lambda at: Trade.objects.filter(created_at__gte=at).order_by("id").values_list("id"),
+        at=datetime(1901, 1, 1, tzinfo=UTC),
+    )
+    for at in (newest.created_at, newest.created_at + timedelta(microseconds=1)):
+        expected = list(Trade.objects.filter(created_at__gte=at).order_by("id").values_list("id"))
+        assert since(at=at) == expected
+    assert since(at=newest.created_at) == [(newest.pk,)]
+
+
+def test_a_model_read_keeps_its_annotations(account, trades):
+    from django.db.models import F
+
+    prepared = PreparedQuery(
+        lambda account_id: (
+            Trade.objects.filter(account_id=account_id)
+            .annotate(doubled=F("quantity") * 2)
+            .order_by("id")
+        ),
+        account_id=-1,
+    )
+    assert [t.doubled for t in prepared(account_id=account.pk)] == [
+        t.quantity * 2 for t in Trade.objects.filter(account_id=account.pk).order_by("id")
+    ]
