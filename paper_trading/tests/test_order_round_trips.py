@@ -156,3 +156,28 @@ def test_the_positions_after_a_fill_are_those_a_reload_would_give(account, aapl,
     assert orders_match(symbols=["AAPL"]) == 1
     assert compared == [1, 2, 1, 1, 2]
     assert Trade.objects.filter(account=account, status="OPEN").count() == 2
+
+
+def test_an_order_with_its_keys_reads_what_they_name_once(api, account, aapl):
+    """A bot's order carries a client_order_id, a careful client an Idempotency-Key: the
+    trades they name (opened by it, or closed by it) are one read, and a retry answers
+    the first result."""
+    quote("AAPL", "99.98", "100.00")
+    place(api, symbol="AAPL", side="buy", quantity="2")
+    body = {"symbol": "AAPL", "side": "sell", "quantity": "3", "client_order_id": "bot-7"}
+    with CaptureQueriesContext(connection) as captured:
+        r = api.post("/api/paper-trading/trades/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-7")
+    assert r.status_code == 201, r.json()
+    statements = _statements(captured.captured_queries)
+    # The user, the account, the asset; the lock, the keyed trades (one read), the trades it
+    # closes, the positions; the close and its two ledger entries; the positions again for
+    # the rest (its buying power counts the pending orders); the rest and its commission;
+    # the account.
+    keyed = [s for s in statements if s.startswith("SELECT") and '"client_order_id" = ' in s]
+    assert len(keyed) == 1, "\n".join(keyed)
+    assert len(statements) <= 14, "\n".join(statements)
+    again = api.post("/api/paper-trading/trades/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-7")
+    assert again.json()["data"]["id"] == r.json()["data"]["id"]
+    assert again.json()["data"]["closed_trade_ids"] == r.json()["data"]["closed_trade_ids"]
+    assert again.json()["data"]["opened_trade_id"] == r.json()["data"]["opened_trade_id"]
+    assert Trade.objects.filter(account=account).count() == 2

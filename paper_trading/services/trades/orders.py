@@ -64,24 +64,63 @@ def _fifo(trade: Trade) -> tuple:
     return (trade.entry_at, trade.split_from_id or trade.pk)
 
 
+def _keyed(account_id, client_order_id=None, idempotency_key=None):
+    """The account's trades an order's keys name: the one it opened or placed, and those a
+    reducing order closed (one read for both)."""
+    keys = Q()
+    if client_order_id is not None:
+        keys |= Q(client_order_id=client_order_id) | Q(closing_client_order_id=client_order_id)
+    if idempotency_key is not None:
+        keys |= Q(idempotency_key=idempotency_key) | Q(closing_idempotency_key=idempotency_key)
+    return Trade.objects.select_related("asset").filter(keys, account_id=account_id).order_by("pk")
+
+
+# Every order a bot sends carries a client_order_id (alpaca-py makes one): read once, with
+# SQL built once per combination of keys (issue 13).
+_KEYED = {
+    names: PreparedQuery(
+        _keyed,
+        account_id=-900_005,
+        **{name: f"({name})" for name in names},
+    )
+    for names in (
+        ("client_order_id",),
+        ("idempotency_key",),
+        ("client_order_id", "idempotency_key"),
+    )
+}
+
+
 def _replay(
     account, *, client_order_id, idempotency_key, asset, direction, quantity, order_type
 ) -> OrderResult | None:
     """What a retried POST already did, if anything (the caller holds the account lock): the
     trade or order it opened or placed, and the trades a reducing order closed."""
-    keys, closing = Q(), Q()
-    if client_order_id:
-        keys |= Q(client_order_id=client_order_id)
-        closing |= Q(closing_client_order_id=client_order_id)
-    if idempotency_key:
-        keys |= Q(idempotency_key=idempotency_key)
-        closing |= Q(closing_idempotency_key=idempotency_key)
-    if not keys:
+    given = {
+        name: value
+        for name, value in (
+            ("client_order_id", client_order_id),
+            ("idempotency_key", idempotency_key),
+        )
+        if value
+    }
+    if not given:
         return None
-    existing = Trade.objects.select_related("asset").filter(keys, account=account).first()
+    named = _KEYED[tuple(given)](account_id=account.pk, **given)
+    opened = [
+        t for t in named
+        if (client_order_id and t.client_order_id == client_order_id)
+        or (idempotency_key and t.idempotency_key == idempotency_key)
+    ]  # fmt: skip
+    existing = opened[0] if opened else None
     closed = sorted(
-        Trade.objects.select_related("asset").filter(closing, account=account), key=_fifo
-    )
+        (
+            t for t in named
+            if (client_order_id and t.closing_client_order_id == client_order_id)
+            or (idempotency_key and t.closing_idempotency_key == idempotency_key)
+        ),
+        key=_fifo,
+    )  # fmt: skip
     if existing is None and not closed:
         return None
     held = (existing.quantity if existing else 0) + sum(t.quantity for t in closed)
