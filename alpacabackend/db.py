@@ -92,6 +92,11 @@ class PreparedQuery:
             rows = cursor.fetchall()
         return compiled.shape(rows, connection, using)
 
+    def first(self, *, using: str = DEFAULT_DB_ALIAS, **values):
+        """The first result, or None (the queryset slices itself to one row)."""
+        found = self(using=using, **values)
+        return found[0] if found else None
+
     def _compile(self, using: str) -> "_Compiled":
         queryset = self._build(**self._samples)
         if queryset._known_related_objects or queryset._prefetch_related_lookups:

@@ -14,8 +14,7 @@ _ASSET_BY_ID = PreparedQuery(
 
 
 def asset_by_id(asset_id: int) -> Asset | None:
-    found = _ASSET_BY_ID(asset_id=asset_id)
-    return found[0] if found else None
+    return _ASSET_BY_ID.first(asset_id=asset_id)
 
 
 def asset_list(*, search: str = "") -> QuerySet[Asset]:

@@ -64,18 +64,16 @@ _ACCOUNT_OF_USER = PreparedQuery(
     user_id=-910_002,
     account_id=-910_003,
 )
+
+
+def _accounts_of(user_id):
+    """The trader's accounts in the accounts list's order (ACCOUNT_LIST_ORDER)."""
+    return account_model().objects.filter(user_id=user_id).order_by(*ACCOUNT_LIST_ORDER)
+
+
 _ACCOUNT_CURRENT = PreparedQuery(
-    lambda user_id: (
-        account_model()
-        .objects.filter(user_id=user_id, status="ACTIVE")
-        .order_by(*ACCOUNT_LIST_ORDER)[:1]
-    ),
-    user_id=-910_004,
+    lambda user_id: _accounts_of(user_id).filter(status="ACTIVE")[:1], user_id=-910_004
 )
-
-
-def _first(rows: list):
-    return rows[0] if rows else None
 
 
 def asset_for_order(*, asset: str | None = None, symbol: str | None = None) -> Asset:
@@ -85,7 +83,7 @@ def asset_for_order(*, asset: str | None = None, symbol: str | None = None) -> A
     if field == "asset" and value.isdigit():
         found = asset_by_id(int(value))
     else:
-        found = _first(_ASSET_BY_SYMBOL(symbol=value))
+        found = _ASSET_BY_SYMBOL.first(symbol=value)
     if found is None:
         message = f"Unknown symbol {value!r}."
         raise InvalidInput(f"{field}: {message}", code="UNKNOWN_SYMBOL", errors={field: [message]})
@@ -100,7 +98,7 @@ def account_current(*, user) -> PropFirmAccount | None:
     """The trader's current account: the first ACTIVE one in the accounts list's order, which
     is the account the web app shows and trades. An order without `account_id` goes there, and
     the trades and positions lists without `account_id` show it."""
-    return _first(_ACCOUNT_CURRENT(user_id=user.pk))
+    return _ACCOUNT_CURRENT.first(user_id=user.pk)
 
 
 def _account_shown_id(user_id: int) -> Coalesce:
@@ -108,7 +106,7 @@ def _account_shown_id(user_id: int) -> Coalesce:
     or, when the trader has none active, their newest account (so a failed or passed
     challenge's history stays visible); NULL without any. A subquery of the list's own
     statement, so the list costs no query of its own to find it."""
-    accounts = account_model().objects.filter(user_id=user_id).order_by(*ACCOUNT_LIST_ORDER)
+    accounts = _accounts_of(user_id)
     return Coalesce(
         Subquery(accounts.filter(status="ACTIVE").values("pk")[:1]),
         Subquery(accounts.values("pk")[:1]),
@@ -116,7 +114,7 @@ def _account_shown_id(user_id: int) -> Coalesce:
 
 
 def account_get(*, user, account_id: int) -> PropFirmAccount:
-    account = _first(_ACCOUNT_OF_USER(user_id=user.pk, account_id=account_id))
+    account = _ACCOUNT_OF_USER.first(user_id=user.pk, account_id=account_id)
     if account is None:
         raise NotFound("Account not found.")
     return account

@@ -40,15 +40,17 @@ _TRADE_LOCKED = PreparedQuery(
 
 
 def _lock_account(account_id: int) -> PropFirmAccount:
-    for account in _ACCOUNT_LOCKED(account_id=account_id):
-        return account
-    raise account_model().DoesNotExist(f"No account {account_id}.")
+    account = _ACCOUNT_LOCKED.first(account_id=account_id)
+    if account is None:
+        raise account_model().DoesNotExist(f"No account {account_id}.")
+    return account
 
 
 def _lock_trade(trade_id: int) -> Trade:
-    for trade in _TRADE_LOCKED(trade_id=trade_id):
-        return trade
-    raise Trade.DoesNotExist(f"No trade {trade_id}.")
+    trade = _TRADE_LOCKED.first(trade_id=trade_id)
+    if trade is None:
+        raise Trade.DoesNotExist(f"No trade {trade_id}.")
+    return trade
 
 
 def _record_fill(
