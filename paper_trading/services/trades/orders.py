@@ -64,31 +64,28 @@ def _fifo(trade: Trade) -> tuple:
     return (trade.entry_at, trade.split_from_id or trade.pk)
 
 
-def _keyed(account_id, client_order_id=None, idempotency_key=None):
-    """The account's trades an order's keys name: the one it opened or placed, and those a
-    reducing order closed (one read for both)."""
-    keys = Q()
-    if client_order_id is not None:
-        keys |= Q(client_order_id=client_order_id) | Q(closing_client_order_id=client_order_id)
-    if idempotency_key is not None:
-        keys |= Q(idempotency_key=idempotency_key) | Q(closing_idempotency_key=idempotency_key)
-    return Trade.objects.select_related("asset").filter(keys, account_id=account_id).order_by("pk")
+_KEYS = ("client_order_id", "idempotency_key")
 
 
-# Every order a bot sends carries a client_order_id (alpaca-py makes one): read once, with
+def _keyed(account_id, **keys):
+    """The account's trades an order's `keys` name: the one it opened or placed (by the
+    keys themselves), and those a reducing order closed (by their `closing_` copies)."""
+    named = Q()
+    for name, value in keys.items():
+        named |= Q(**{name: value}) | Q(**{f"closing_{name}": value})
+    return Trade.objects.select_related("asset").filter(named, account_id=account_id).order_by("pk")
+
+
+# Every order a bot sends carries a client_order_id (alpaca-py makes one): one read, with
 # SQL built once per combination of keys (issue 13).
 _KEYED = {
-    names: PreparedQuery(
-        _keyed,
-        account_id=-900_005,
-        **{name: f"({name})" for name in names},
-    )
-    for names in (
-        ("client_order_id",),
-        ("idempotency_key",),
-        ("client_order_id", "idempotency_key"),
-    )
+    names: PreparedQuery(_keyed, account_id=-900_005, **{name: f"({name})" for name in names})
+    for names in (_KEYS[:1], _KEYS[1:], _KEYS)
 }
+
+
+def _named(trade: Trade, keys: dict, prefix: str = "") -> bool:
+    return any(getattr(trade, prefix + name) == value for name, value in keys.items())
 
 
 def _replay(
@@ -96,31 +93,13 @@ def _replay(
 ) -> OrderResult | None:
     """What a retried POST already did, if anything (the caller holds the account lock): the
     trade or order it opened or placed, and the trades a reducing order closed."""
-    given = {
-        name: value
-        for name, value in (
-            ("client_order_id", client_order_id),
-            ("idempotency_key", idempotency_key),
-        )
-        if value
-    }
-    if not given:
+    values = dict(zip(_KEYS, (client_order_id, idempotency_key), strict=True))
+    keys = {name: value for name, value in values.items() if value}
+    if not keys:
         return None
-    named = _KEYED[tuple(given)](account_id=account.pk, **given)
-    opened = [
-        t for t in named
-        if (client_order_id and t.client_order_id == client_order_id)
-        or (idempotency_key and t.idempotency_key == idempotency_key)
-    ]  # fmt: skip
-    existing = opened[0] if opened else None
-    closed = sorted(
-        (
-            t for t in named
-            if (client_order_id and t.closing_client_order_id == client_order_id)
-            or (idempotency_key and t.closing_idempotency_key == idempotency_key)
-        ),
-        key=_fifo,
-    )  # fmt: skip
+    trades = _KEYED[tuple(keys)](account_id=account.pk, **keys)
+    existing = next((t for t in trades if _named(t, keys)), None)
+    closed = sorted((t for t in trades if _named(t, keys, "closing_")), key=_fifo)
     if existing is None and not closed:
         return None
     held = (existing.quantity if existing else 0) + sum(t.quantity for t in closed)
