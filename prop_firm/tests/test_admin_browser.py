@@ -98,5 +98,8 @@ def test_the_dashboard_renders_its_charts_in_the_browser(live_server, browser_pa
 
     page.wait_for_selector("#pf-exposure svg")
     assert page.locator("svg.pf-chart").count() >= 7
-    # The stylesheet is served locally and applied (the grid layout comes from it).
+    # The stylesheet is served locally and applied (the grid layout comes from it). The
+    # charts are in the HTML, so they can be found before the stylesheet has loaded: wait
+    # for the page's load event, which waits for its stylesheets (CI saw 'block' once).
+    page.wait_for_load_state("load")
     assert page.eval_on_selector(".pf-grid", "e => getComputedStyle(e).display") == "grid"
