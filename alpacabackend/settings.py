@@ -171,6 +171,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     )
 
+# Hot statements PREPAREd once per PostgreSQL connection (alpacabackend.db.Statement); off
+# behind a pooler in transaction mode, whose server connections change between transactions.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from alpacabackend.db import row_save
 from alpacabackend.money import to_cents
 from paper_trading.models import LedgerEntry
 from paper_trading.services.journal import journal_of, unsaved_take
@@ -34,10 +35,10 @@ def ledger_post(
     amount = to_cents(amount)
     account.current_balance = to_cents(account.current_balance + amount)
     if save_account:
-        account.save(update_fields=["current_balance", "updated_at"])
+        row_save(account, update_fields=["current_balance", "updated_at"])
     else:
         journal_of(account).unsaved.add("current_balance")
-    return LedgerEntry.objects.create(
+    entry = LedgerEntry(
         account=account,
         kind=kind,
         amount=amount,
@@ -47,6 +48,8 @@ def ledger_post(
         memo=memo,
         created_by=created_by,
     )
+    row_save(entry)
+    return entry
 
 
 def account_unsaved_flush(account) -> None:
@@ -54,4 +57,4 @@ def account_unsaved_flush(account) -> None:
     balance == Σ ledger holds in the database before anything else reads it."""
     unsaved = unsaved_take(account)
     if unsaved:
-        account.save(update_fields=[*unsaved, "updated_at"])
+        row_save(account, update_fields=[*unsaved, "updated_at"])

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from alpacabackend.db import PreparedQuery
+from alpacabackend.db import PreparedQuery, row_save
 from paper_trading.firm import account_model
 from paper_trading.models import (
     CloseReason,
@@ -91,7 +91,7 @@ def _fill_entry(
     trade.entry_price = price
     trade.entry_at = now
     trade.commission = fee
-    trade.save()
+    row_save(trade)
     if fee:
         side = fills.entry_side(trade.direction).lower()
         ledger_post(
@@ -151,7 +151,7 @@ def _close(
         )
         trade.quantity = trade.quantity - quantity
         trade.commission = trade.commission - entry_share
-        trade.save(update_fields=["quantity", "commission", "updated_at"])
+        row_save(trade, update_fields=["quantity", "commission", "updated_at"])
     else:
         closed = trade
         if idempotency_key:
@@ -175,7 +175,7 @@ def _close(
     closed.commission = closed.commission + exit_fee
     # What the trade added to B: its gross result less everything it was charged.
     closed.realized_pl = gross - closed.commission
-    closed.save()
+    row_save(closed)
 
     symbol = closed.asset.symbol
     reference = f"trade:{closed.pk}"

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from alpacabackend.db import row_save
 from alpacabackend.money import to_cents
 from core.quotes import Quote as MarketQuote
 from core.quotes import quotes_get
@@ -181,7 +182,7 @@ def account_check_locked(
     )
     changed += _apply_marks(account, evaluation, now)
     if changed:
-        account.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+        row_save(account, update_fields=[*changed, "updated_at"])
     result = CheckResult(account=account, evaluation=evaluation)
     if account.status != ACTIVE or account.pk in _acting.get():
         return result
