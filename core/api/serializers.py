@@ -3,6 +3,7 @@ import functools
 from rest_framework import serializers
 
 from alpacabackend.api.fields import AsciiIntegerField, DecimalNumberField
+from alpacabackend.api.inputs import InputSerializer
 from core.models import Asset, WatchList, WatchListAsset
 from core.timeframes import ALLOWED
 
@@ -58,7 +59,7 @@ CANDLE_END_HELP = (
 )
 
 
-class CandleQuerySerializer(serializers.Serializer):
+class CandleQuerySerializer(InputSerializer):
     tf = serializers.CharField(
         default="1", help_text=f"Timeframe: {', '.join(ALLOWED)} (minutes or codes)."
     )

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.settings import ISO_8601, api_settings
 
 from alpacabackend.api.fields import AsciiDecimalField, AsciiIntegerField, NormalisedChoiceField
+from alpacabackend.api.inputs import InputSerializer
 from alpacabackend.money import PRICE_DIGITS
 from paper_trading.models import (
     Direction,
@@ -40,7 +41,7 @@ _DECIMAL_STRING = {"type": "string", "format": "decimal"}
 _IGNORED = "Ignored: fills and valuations use the server's quotes."
 
 
-class TradePlaceInput(serializers.Serializer):
+class TradePlaceInput(InputSerializer):
     """Both shapes the web app sends: `{asset, direction, ...}` or `{symbol, side, ...}`.
 
     `direction` always opens a new trade. `side` nets against the position: an order opposite
@@ -98,7 +99,7 @@ class TradePlaceInput(serializers.Serializer):
         return attrs
 
 
-class TradeUpdateInput(serializers.Serializer):
+class TradeUpdateInput(InputSerializer):
     stop_loss = _price_field(help_text="null clears it.")
     take_profit = _price_field(help_text="null clears it.")
     target_price = _price_field(help_text="Same as take_profit.")
@@ -115,7 +116,7 @@ class TradeUpdateInput(serializers.Serializer):
         return attrs
 
 
-class TradeCloseInput(serializers.Serializer):
+class TradeCloseInput(InputSerializer):
     quantity = AsciiDecimalField(
         **_PRICE, required=False, allow_null=True, help_text="Part to close; all when absent."
     )
@@ -125,11 +126,11 @@ class TradeCloseInput(serializers.Serializer):
     )
 
 
-class TradeCancelInput(serializers.Serializer):
+class TradeCancelInput(InputSerializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class TradeListQuery(serializers.Serializer):
+class TradeListQuery(InputSerializer):
     account_id = AsciiIntegerField(
         required=False,
         min_value=1,
@@ -145,7 +146,7 @@ class TradeListQuery(serializers.Serializer):
     symbol = serializers.CharField(required=False, max_length=32)
 
 
-class AccountQuery(serializers.Serializer):
+class AccountQuery(InputSerializer):
     account_id = AsciiIntegerField(required=False, min_value=1)
 
 
