@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from alpacabackend.api.errors import InvalidInput
 from alpacabackend.api.pagination import WrappedListPagination
 from alpacabackend.api.responses import wrapped
+from core.quotes import quotes_memo
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading import selectors
 from paper_trading.api import serializers as s
@@ -136,24 +137,26 @@ class TradeListCreateView(APIView):
             user=request.user, account_id=order.get("account_id")
         )
         asset = selectors.asset_for_order(asset=order.get("asset"), symbol=order.get("symbol"))
-        placed = trade_services.order_place(
-            account=account,
-            asset=asset,
-            direction=order["direction"],
-            quantity=order["quantity"],
-            order_type=order["order_type"],
-            time_in_force=order["time_in_force"],
-            limit_price=order.get("limit_price"),
-            stop_price=order.get("stop_price"),
-            stop_loss=order.get("stop_loss"),
-            take_profit=order.get("take_profit"),
-            notes=order["notes"],
-            client_order_id=order["client_order_id"],
-            idempotency_key=_idempotency_key(request),
-            position_effect=order["position_effect"],
-            user=request.user,
-        )
-        data = s.order_output(placed, _quotes_for([placed.trade]))
+        # The answer values the trade at the quote the order filled at: no second read.
+        with quotes_memo():
+            placed = trade_services.order_place(
+                account=account,
+                asset=asset,
+                direction=order["direction"],
+                quantity=order["quantity"],
+                order_type=order["order_type"],
+                time_in_force=order["time_in_force"],
+                limit_price=order.get("limit_price"),
+                stop_price=order.get("stop_price"),
+                stop_loss=order.get("stop_loss"),
+                take_profit=order.get("take_profit"),
+                notes=order["notes"],
+                client_order_id=order["client_order_id"],
+                idempotency_key=_idempotency_key(request),
+                position_effect=order["position_effect"],
+                user=request.user,
+            )
+            data = s.order_output(placed, _quotes_for([placed.trade]))
         return wrapped(data, _order_msg(placed), status=status.HTTP_201_CREATED)
 
 

@@ -81,6 +81,18 @@ def test_an_order_beside_other_positions_reads_their_quotes_in_one_more_round_tr
     assert cache_calls == ["get_many", "get_many"], cache_calls
 
 
+def test_the_order_request_values_its_answer_with_the_quote_it_read(
+    api, account, aapl, cache_calls
+):
+    quote("AAPL", "99.98", "100.00")
+    place(api, symbol="AAPL", side="buy", quantity="1")
+    cache_calls.clear()
+    r = place(api, symbol="AAPL", side="buy", quantity="2")
+    assert r.status_code == 201, r.json()
+    assert r.json()["data"]["current_price"] == "99.980000"  # valued at the bid it can sell at
+    assert cache_calls.count("get_many") == 1, cache_calls  # the quote, read once
+
+
 def test_the_order_request_stays_within_its_statements(api, account, aapl):
     quote("AAPL", "99.98", "100.00")
     place(api, symbol="AAPL", side="buy", quantity="1")
