@@ -317,12 +317,20 @@ def _decimal_formatter(field: serializers.DecimalField):
         or not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
     ):
         return field.to_representation
-    step = Decimal(1).scaleb(-field.decimal_places)
+    places = field.decimal_places
+    step = Decimal(1).scaleb(-places)
     context = decimal.getcontext().copy()
     context.prec = field.max_digits
     rounding = field.rounding
 
     def formatted(value):
+        # A column's value already holds the field's decimal places (PostgreSQL's NUMERIC
+        # keeps its scale, Django's SQLite converter quantizes to it): its text is the
+        # answer, and quantizing it again changes nothing. Anything else is quantized.
+        text = str(value)
+        dot = text.find(".")
+        if dot > 0 and len(text) - dot - 1 == places and "E" not in text:
+            return text
         return format(value.quantize(step, rounding=rounding, context=context), "f")
 
     return formatted
@@ -353,8 +361,8 @@ def _formatter(field):
         return _datetime_formatter(field)
     if isinstance(field, serializers.CharField | serializers.ChoiceField):
         return None  # a string from the database is its own representation
-    if isinstance(field, serializers.PrimaryKeyRelatedField):
-        return None  # the row holds the id itself
+    if isinstance(field, serializers.PrimaryKeyRelatedField | serializers.IntegerField):
+        return None  # the row holds the id (an int) itself
     return field.to_representation
 
 

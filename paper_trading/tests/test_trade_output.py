@@ -4,6 +4,8 @@ as the model serializers, whether the trade was just written or read back."""
 
 from decimal import Decimal
 
+import pytest
+
 from core.quotes import quotes_get
 from paper_trading.api import serializers as s
 from paper_trading.models import Trade
@@ -79,3 +81,16 @@ def test_the_endpoints_answer_with_the_stored_trade(api, account, aapl):
     assert api.get(trade_url(trade.pk)).json()["data"] == expected
     closed = api.post(trade_url(trade.pk, "close"), {}, format="json").json()["data"]
     assert closed == _model_json(Trade.objects.get(pk=trade.pk), quotes)
+
+
+@pytest.mark.parametrize("places", [2, 6])
+@pytest.mark.parametrize(
+    "text", ["1", "1.5", "2.000000", "-0.00", "0E-8", "1E+2", "0.0000005", "123.455", "-7.125"]
+)
+def test_a_decimal_writes_as_drf_writes_it_whatever_its_exponent(places, text):
+    from rest_framework import serializers
+
+    from paper_trading.api.serializers import _decimal_formatter
+
+    field = serializers.DecimalField(max_digits=20, decimal_places=places)
+    assert _decimal_formatter(field)(Decimal(text)) == field.to_representation(Decimal(text))
