@@ -23,7 +23,7 @@ from core.quotes import quotes_get
 from core.selectors import asset_by_id
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading.firm import account_model
-from paper_trading.models import LIVE_FIRST, LIVE_STATUSES, Trade, TradeStatus
+from paper_trading.models import LIVE_FIRST, LIVE_STATUSES, Trade, TradeCount, TradeStatus
 from paper_trading.positions import PositionState
 from paper_trading.services import fills
 
@@ -219,6 +219,30 @@ _SCOPE_SAMPLES = {
 _IN_SCOPE = "in_scope"  # each row's count of every trade of the scope
 
 
+def _scope_count(scope: TradeScope, trades: QuerySet[Trade]):
+    """The number of trades in `scope`, as SQL. A scope of whole accounts (no filter, hidden
+    trades left out: what the web app polls) reads the accounts' `TradeCount`, which the
+    database keeps; any other scope counts its rows."""
+    whole_accounts = not scope.include_hidden and not any(
+        (scope.status, scope.asset_id, scope.asset_symbol, scope.symbol)
+    )
+    if whole_accounts:
+        if scope.account_id is not None:
+            counts = TradeCount.objects.filter(account_id=scope.account_id)
+        elif scope.shown_of is not None:
+            counts = TradeCount.objects.filter(account_id=_account_shown_id(scope.shown_of))
+        else:
+            counts = TradeCount.objects.filter(account__user_id=scope.user_id)
+        column, function = "listed", "SUM"
+    else:
+        counts, column, function = trades, "id", "COUNT"
+    # An aggregate as a plain function: no GROUP BY, one value (NULL: no row to sum).
+    total = counts.order_by().annotate(
+        n=Func(F(column), function=function, output_field=IntegerField())
+    )
+    return Coalesce(Subquery(total.values("n")), Value(0))
+
+
 @functools.cache
 def _live_first_read(shape: tuple, fields: tuple, limit: int) -> PreparedQuery:
     """The prepared read of the scopes shaped like `shape` (which values are set, and
@@ -229,12 +253,10 @@ def _live_first_read(shape: tuple, fields: tuple, limit: int) -> PreparedQuery:
     samples = {name: _SCOPE_SAMPLES[name] for name in names}
 
     def read(**values):
-        trades = trades_in(TradeScope(include_hidden=include_hidden, **values))
-        count = trades.order_by().annotate(
-            n=Func(F("id"), function="COUNT", output_field=IntegerField())
-        )  # COUNT as a plain function: no GROUP BY, one value
+        scope = TradeScope(include_hidden=include_hidden, **values)
+        trades = trades_in(scope)
         return (
-            trades.annotate(**{_IN_SCOPE: Subquery(count.values("n"))})
+            trades.annotate(**{_IN_SCOPE: _scope_count(scope, trades)})
             .order_by(LIVE_FIRST, "-created_at", "-id")
             .values(*fields, _IN_SCOPE)[:limit]
         )

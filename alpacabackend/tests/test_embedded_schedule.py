@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 
 from alpacabackend import scheduler
 from alpacabackend.scheduler import ScheduledJob, beat_jobs, jobs_run_due
@@ -95,7 +96,13 @@ def test_the_thread_fills_a_resting_order_once_the_price_crosses_it(
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            order.refresh_from_db()
+            try:
+                order.refresh_from_db()
+            except OperationalError:
+                # SQLite's in-memory test database is shared between threads with table
+                # locks: a read while the thread writes the trade fails at once. Poll again.
+                time.sleep(0.05)
+                continue
             if order.status != "PENDING":
                 break
             time.sleep(0.1)
