@@ -33,12 +33,48 @@ if TYPE_CHECKING:
 _ZERO = Decimal(0)
 
 
-def account_for_trading(*, user, account_id: int | None = None) -> PropFirmAccount:
-    """The account an order goes to: the given one if it is the user's (else 404), or the
-    user's current account (none: 400 NO_ACTIVE_ACCOUNT)."""
-    if account_id is not None:
-        return account_get(user=user, account_id=account_id)
-    account = account_current(user=user)
+@dataclass(frozen=True, slots=True)
+class AccountClaim:
+    """The account a trader's order names: `account_id`, or their current account when it
+    is None. Not read yet: the order checks it as it locks the row (`account_claimed_lock`),
+    one read where resolving it first and locking it then took two (issue 13)."""
+
+    user_id: int
+    account_id: int | None = None
+
+
+def account_for_trading(*, user, account_id: int | None = None) -> AccountClaim:
+    """The account an order goes to, checked when the order locks it: the given one if it is
+    the user's (else 404), or the user's current account (none: 400 NO_ACTIVE_ACCOUNT)."""
+    return AccountClaim(user_id=user.pk, account_id=account_id)
+
+
+_ACCOUNT_OF_USER_LOCKED = PreparedQuery(
+    lambda user_id, account_id: (
+        account_model().objects.select_for_update().filter(user_id=user_id, pk=account_id)
+    ),
+    user_id=-910_005,
+    account_id=-910_006,
+)
+_ACCOUNT_CURRENT_LOCKED = PreparedQuery(
+    lambda user_id: (
+        account_model()
+        .objects.select_for_update()
+        .filter(pk=Subquery(_accounts_of(user_id).filter(status="ACTIVE").values("pk")[:1]))
+    ),
+    user_id=-910_007,
+)
+
+
+def account_claimed_lock(claim: AccountClaim) -> PropFirmAccount:
+    """The claimed account, its row locked (the caller is inside a transaction): another
+    user's account is 404, as if it did not exist; no current account is 400."""
+    if claim.account_id is not None:
+        account = _ACCOUNT_OF_USER_LOCKED.first(user_id=claim.user_id, account_id=claim.account_id)
+        if account is None:
+            raise NotFound("Account not found.")
+        return account
+    account = _ACCOUNT_CURRENT_LOCKED.first(user_id=claim.user_id)
     if account is None:
         raise InvalidInput(
             "You have no active account to trade with. Buy a challenge or pick an account.",

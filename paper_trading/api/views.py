@@ -133,6 +133,7 @@ class TradeListCreateView(APIView):
         payload = s.TradePlaceInput(data=request.data)
         payload.is_valid(raise_exception=True)
         order = payload.validated_data
+        # Checked (404, NO_ACTIVE_ACCOUNT) as the order locks it: one read of the account.
         account = selectors.account_for_trading(
             user=request.user, account_id=order.get("account_id")
         )

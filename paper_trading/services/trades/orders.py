@@ -27,6 +27,7 @@ from paper_trading.models import (
     Trade,
     TradeStatus,
 )
+from paper_trading.selectors import AccountClaim, account_claimed_lock
 from paper_trading.services import fills
 from paper_trading.services.clock import market_is_open, session_close
 from paper_trading.services.trades.checks import (
@@ -226,7 +227,7 @@ def _fill_reducing(
 @quotes_memoized
 def order_place(
     *,
-    account: PropFirmAccount,
+    account: PropFirmAccount | AccountClaim,
     asset,
     direction: str,
     quantity: Decimal,
@@ -251,6 +252,8 @@ def order_place(
     module's docstring). Brackets (`stop_loss`, `take_profit`) apply to what the order opens.
     A retry with the same `client_order_id` or `Idempotency-Key` returns the first result.
     Rejections (bad input, MARKET_CLOSED, NO_PRICE, the firm's check) write nothing.
+    `account` may be a trader's `AccountClaim`, checked as the row is locked (404 for another
+    user's account, 400 NO_ACTIVE_ACCOUNT without a current one).
     `order_uuid` is the order's public id when the caller must know it in advance (the
     Alpaca-compatible API derives it from the client_order_id, so an order that only closes,
     whose row is then deleted, keeps answering under the same id).
@@ -263,7 +266,10 @@ def order_place(
     quotes_ensure_fresh([asset.symbol])  # before the lock: it may ask the provider
 
     with transaction.atomic():
-        account = _lock_account(account.pk)
+        if isinstance(account, AccountClaim):
+            account = account_claimed_lock(account)  # the trader's: checked as it is locked
+        else:
+            account = _lock_account(account.pk)
         replayed = _replay(
             account,
             client_order_id=client_order_id,
