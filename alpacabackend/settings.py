@@ -167,7 +167,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5),
-            "options": f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 20000)}",
+            # A statement PREPAREd by alpacabackend.db.Statement is an OLTP read or write by
+            # ids, whose plan is the same whatever the ids: planned once, not on every call
+            # (left to itself, PostgreSQL re-planned the trade list's every time, 0.9 ms).
+            # Only server-side prepared statements follow this setting.
+            "options": f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 20000)}"
+            + " -c plan_cache_mode=force_generic_plan",
         }
     )
 

@@ -10,13 +10,18 @@ What it does, in one run so the ratios are fair:
    with an account holding 1,000 closed trades and one with 10,000 (history over 300 days
    written with COPY: trades and their ledger entries — entry commission, realised P&L, exit
    commission — summing to the balance, as the fill path writes them), and one shared
-   account. The fresh and shared accounts are new on every run.
+   account. The fresh and shared accounts are new on every run; the shared and history
+   accounts are on a copy of the plan whose loss limits a day of runs cannot reach.
 2. starts gunicorn (DEBUG=False, simulated market always open, Redis cache, throttles
    raised out of the way) on 127.0.0.1 only;
 3. runs the scenarios below in rounds: in each round every scenario in turn gets all the
    clients for `--slice` seconds (at most `--max-requests` requests), so drift of the machine
    hits every scenario alike; req/s is completed requests / the slices' wall time (in-flight
    requests finish inside the slice's time), latencies are p50 / p99 over all requests;
+   the ratios are given for the whole run and, round by round, as their median and range
+   (the host's other tenants move the trivial GET most: compare ratios, and their medians),
+   and from the CPU the whole machine spent per request (/proc/stat, steal excluded), which
+   gives a saturated machine's throughput ratios without that noise;
 4. with `--serial N`: N requests of each scenario one at a time over HTTP, then, in this
    process (not through gunicorn), SQL statements and Redis round trips of one market order
    that opens a position and one that closes it, on a fresh account and on the 1,000- and
@@ -230,6 +235,12 @@ def seed(args):
         or Asset.objects.filter(tradable=True, asset_class="us_equity").order_by("id").first()
     )
     plan = plan_get()
+    # Every order pays the spread and commissions, about $2 a round trip: the 2,000+ orders
+    # of a run on the shared account, and the history accounts' orders over the runs of a
+    # day (they are reused), would breach the $2,500 daily loss and turn the rest into
+    # refusals. Those accounts get the same rules with limits out of reach.
+    roomy = plan_get(f"{PLAN_NAME} (limits out of reach)", max_daily_loss=Decimal("40000.00"),
+                     max_total_loss=Decimal("40000.00"))  # fmt: skip
     now = timezone.now()
     world = {"asset": asset, "clients": []}
     started = time.perf_counter()
@@ -244,9 +255,13 @@ def seed(args):
             account = (
                 PropFirmAccount.objects.filter(user=user, status="ACTIVE").order_by("-id").first()
             )
-            if account is None or Trade.objects.filter(account=account).count() < size:
+            if (
+                account is None
+                or account.plan_id != roomy.pk
+                or Trade.objects.filter(account=account).count() < size
+            ):
                 PropFirmAccount.objects.filter(user=user, status="ACTIVE").update(status="CLOSED")
-                account = account_open(user, plan)
+                account = account_open(user, roomy)
                 history_seed(account, size, asset, now)
                 seeded += size
             client[f"{label}_user"] = user
@@ -254,11 +269,6 @@ def seed(args):
         world["clients"].append(client)
     shared = user_get("bench13-shared@example.com")
     world["shared_user"] = shared
-    # Every order of the 16 clients on one account pays the spread and commissions: about
-    # $2 a round trip, so a run of 2,000+ orders would breach the $2,500 daily loss and turn
-    # the rest into refusals. Same rules, limits out of a run's reach.
-    roomy = plan_get(f"{PLAN_NAME} (shared)", max_daily_loss=Decimal("40000.00"),
-                     max_total_loss=Decimal("40000.00"))  # fmt: skip
     world["shared_account"] = account_open(shared, roomy)
     with connection.cursor() as cursor:
         # A history a firm built over 300 days has been vacuumed by autovacuum: its pages
@@ -288,6 +298,8 @@ class Scenario:
         self.path, self.body = path, body  # callables of (client index, request number)
         self.latencies: list[float] = []
         self.wall = 0.0
+        self.rounds: list[float] = []  # req/s of each round's slice
+        self.cpu = 0.0  # seconds of CPU the whole machine spent during the slices
         self.errors: dict[int, int] = {}
         self.first_error = ""
 
@@ -388,6 +400,16 @@ def request(session, base, scenario: Scenario, i: int, n: int):
     return response, elapsed
 
 
+def machine_busy_seconds() -> float:
+    """CPU time this machine has spent working (user, nice, system, irq, softirq; not idle,
+    I/O wait, or steal: time the host gave other tenants), from /proc/stat. Every process
+    of the bench counts: gunicorn, PostgreSQL, Redis and the clients."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def run_slice(
     base, scenario: Scenario, clients: int, seconds: float, max_requests: int, counters: dict
 ) -> None:
@@ -422,12 +444,17 @@ def run_slice(
                     scenario.latencies.append(elapsed)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    done_before = len(scenario.latencies)
+    busy = machine_busy_seconds()
     start = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    scenario.wall += time.perf_counter() - start
+    wall = time.perf_counter() - start
+    scenario.cpu += machine_busy_seconds() - busy
+    scenario.wall += wall
+    scenario.rounds.append((len(scenario.latencies) - done_before) / wall)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -670,6 +697,7 @@ def main() -> None:
             "p50_ms": p50,
             "p99_ms": p99,
             "wall_s": s.wall,
+            "cpu_ms": s.cpu / len(s.latencies) * 1000 if s.latencies else None,
             "serial_p50_ms": serial.get(s.name) if args.serial else None,
         }
         line = (
@@ -685,13 +713,21 @@ def main() -> None:
     def ratio(a, b):
         return table[a]["rps"] / table[b]["rps"] if table[b]["rps"] else float("nan")
 
-    ratios = {
-        "order_shared / profile throughput (goal >= 0.5)": ratio("order_shared", "profile"),
-        "order_own / profile throughput (goal >= 0.5)": ratio("order_own", "profile"),
-        "order cost at 1,000 trades / fresh (goal <= 1.15)": ratio("order_own", "order_1k"),
-        "order cost at 10,000 trades / fresh (goal <= 1.15)": ratio("order_own", "order_10k"),
-        "trades list at 10,000 / profile throughput (goal >= 0.5)": ratio("trades_10k", "profile"),
-        "trades list at 1,000 / profile throughput": ratio("trades_1k", "profile"),
+    pairs = {
+        "order_shared / profile throughput (goal >= 0.5)": ("order_shared", "profile"),
+        "order_own / profile throughput (goal >= 0.5)": ("order_own", "profile"),
+        "order cost at 1,000 trades / fresh (goal <= 1.15)": ("order_own", "order_1k"),
+        "order cost at 10,000 trades / fresh (goal <= 1.15)": ("order_own", "order_10k"),
+        "trades list at 10,000 / profile throughput (goal >= 0.5)": ("trades_10k", "profile"),
+        "trades list at 1,000 / profile throughput": ("trades_1k", "profile"),
+    }
+    ratios = {name: ratio(a, b) for name, (a, b) in pairs.items()}
+    # The same ratios round by round: the machine's drift between rounds (other tenants of
+    # the host) shows as their spread; the median is the run's figure least moved by it.
+    by_name = {s.name: s for s in scenarios}
+    per_round = {
+        name: [x / y for x, y in zip(by_name[a].rounds, by_name[b].rounds, strict=True) if y]
+        for name, (a, b) in pairs.items()
     }
     if args.serial:
         for name in ("order_1k", "order_10k"):
@@ -700,10 +736,36 @@ def main() -> None:
                     serial[name] / serial["order_own"]
                 )
     print()
-    print("ratios (cost = 1 / throughput):")
+    # Throughput on a saturated machine is its cores over each request's CPU: the CPU spent
+    # per request gives the same ratios without the host's noise (time stolen by other
+    # tenants is not CPU this machine spent).
+    cpu_ratios = {
+        name: table[b]["cpu_ms"] / table[a]["cpu_ms"]
+        for name, (a, b) in pairs.items()
+        if table[a]["cpu_ms"] and table[b]["cpu_ms"]
+    }
+    print(
+        "CPU of the whole machine per request (ms): "
+        + ", ".join(
+            f"{s.name} {table[s.name]['cpu_ms']:.2f}" for s in scenarios if table[s.name]["cpu_ms"]
+        )
+    )
+    print(
+        "ratios (cost = 1 / throughput): whole run; median of the rounds [lowest, highest];"
+        " from the CPU per request"
+    )
     for name, value in ratios.items():
-        print(f"  {name}: {value:.3f}")
+        rounds = per_round.get(name)
+        spread = (
+            f"; {statistics.median(rounds):.3f} [{min(rounds):.3f}, {max(rounds):.3f}]"
+            if rounds
+            else ""
+        )
+        by_cpu = f"; {cpu_ratios[name]:.3f}" if name in cpu_ratios else ""
+        print(f"  {name}: {value:.3f}{spread}{by_cpu}")
     results["ratios"] = ratios
+    results["ratios_by_cpu"] = cpu_ratios
+    results["ratios_per_round"] = per_round
 
     if args.serial:
         counts = statement_counts(world, args.serial)

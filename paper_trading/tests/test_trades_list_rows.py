@@ -206,6 +206,37 @@ def test_postgresql_reads_the_unpaged_list_from_its_index_without_a_sort(account
     assert not [line for line in sorts if "paper_trading_trade" in line], plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_the_list_is_planned_once_and_its_plan_reads_the_index_without_a_sort(account, aapl):
+    """Prepared on the connection, the list runs one generic plan (plan_cache_mode in the
+    settings): that plan too must read the trades in order from their index."""
+    from paper_trading import selectors
+
+    Trade.objects.bulk_create(
+        Trade(account=account, asset=aapl, direction="LONG", status="CLOSED", quantity=D("1"),
+              entry_price=D("100"), exit_price=D("101"), realized_pl=D("1"))
+        for _ in range(200)
+    )  # fmt: skip
+    client = APIClient()
+    client.force_authenticate(account.user)
+    for _ in range(6):
+        assert client.get(TRADES).json()["count"] == 200
+    read = selectors._live_first_read(
+        (("shown_of",), False), tuple(s.TRADE_ROW_FIELDS), TradeListPagination.unpaged_max
+    )  # the web app's list: the account shown, no filter
+    statement = read._compiled["default"].statement
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans FROM pg_prepared_statements WHERE name = %s", [statement.name]
+        )
+        assert cursor.fetchone()[0] >= 6  # never planned again
+        cursor.execute(f"EXPLAIN EXECUTE {statement.name}(%s)", [account.user.pk])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "trade_account_live_first" in plan
+    sorts = [line for line in plan.splitlines() if "Sort Key" in line]
+    assert not [line for line in sorts if "paper_trading_trade" in line], plan
+
+
 @pytest.mark.parametrize(
     "params",
     [{}, {"status": "closed"}, {"status": "OPEN"}, {"symbol": "aapl"}, {"asset": "btc/usd"},
