@@ -33,6 +33,56 @@ if TYPE_CHECKING:
 _ZERO = Decimal(0)
 
 
+# The order of the trader's accounts list (GET /api/prop-firm/accounts/): newest first.
+ACCOUNT_LIST_ORDER = ("-created_at", "-id")
+
+
+def _accounts_of(user_id):
+    """The trader's accounts in the accounts list's order (ACCOUNT_LIST_ORDER)."""
+    return account_model().objects.filter(user_id=user_id).order_by(*ACCOUNT_LIST_ORDER)
+
+
+def _account_of(user_id, account_id):
+    return account_model().objects.filter(user_id=user_id, pk=account_id).order_by()
+
+
+def _current_of(user_id):
+    """The trader's ACTIVE accounts, the current one first."""
+    return _accounts_of(user_id).filter(status="ACTIVE")
+
+
+def _plain_and_locked(build, **samples) -> tuple[PreparedQuery, PreparedQuery]:
+    """The first account `build` selects, as two reads with SQL built once (issue 13): as it
+    is, and with its row locked (an order's)."""
+    return (
+        PreparedQuery(lambda **values: build(**values)[:1], **samples),
+        PreparedQuery(lambda **values: build(**values).select_for_update()[:1], **samples),
+    )
+
+
+_ACCOUNT_OF_USER, _ACCOUNT_OF_USER_LOCKED = _plain_and_locked(
+    _account_of, user_id=-910_002, account_id=-910_003
+)
+_ACCOUNT_CURRENT, _ACCOUNT_CURRENT_LOCKED = _plain_and_locked(_current_of, user_id=-910_004)
+
+
+def _found(account: PropFirmAccount | None) -> PropFirmAccount:
+    if account is None:
+        raise NotFound("Account not found.")  # another user's account: as if it did not exist
+    return account
+
+
+def account_get(*, user, account_id: int) -> PropFirmAccount:
+    return _found(_ACCOUNT_OF_USER.first(user_id=user.pk, account_id=account_id))
+
+
+def account_current(*, user) -> PropFirmAccount | None:
+    """The trader's current account: the first ACTIVE one in the accounts list's order, which
+    is the account the web app shows and trades. An order without `account_id` goes there, and
+    the trades and positions lists without `account_id` show it."""
+    return _ACCOUNT_CURRENT.first(user_id=user.pk)
+
+
 @dataclass(frozen=True, slots=True)
 class AccountClaim:
     """The account a trader's order names: `account_id`, or their current account when it
@@ -49,31 +99,13 @@ def account_for_trading(*, user, account_id: int | None = None) -> AccountClaim:
     return AccountClaim(user_id=user.pk, account_id=account_id)
 
 
-_ACCOUNT_OF_USER_LOCKED = PreparedQuery(
-    lambda user_id, account_id: (
-        account_model().objects.select_for_update().filter(user_id=user_id, pk=account_id)
-    ),
-    user_id=-910_005,
-    account_id=-910_006,
-)
-_ACCOUNT_CURRENT_LOCKED = PreparedQuery(
-    lambda user_id: (
-        account_model()
-        .objects.select_for_update()
-        .filter(pk=Subquery(_accounts_of(user_id).filter(status="ACTIVE").values("pk")[:1]))
-    ),
-    user_id=-910_007,
-)
-
-
 def account_claimed_lock(claim: AccountClaim) -> PropFirmAccount:
     """The claimed account, its row locked (the caller is inside a transaction): another
     user's account is 404, as if it did not exist; no current account is 400."""
     if claim.account_id is not None:
-        account = _ACCOUNT_OF_USER_LOCKED.first(user_id=claim.user_id, account_id=claim.account_id)
-        if account is None:
-            raise NotFound("Account not found.")
-        return account
+        return _found(
+            _ACCOUNT_OF_USER_LOCKED.first(user_id=claim.user_id, account_id=claim.account_id)
+        )
     account = _ACCOUNT_CURRENT_LOCKED.first(user_id=claim.user_id)
     if account is None:
         raise InvalidInput(
@@ -83,7 +115,6 @@ def account_claimed_lock(claim: AccountClaim) -> PropFirmAccount:
     return account
 
 
-# The reads every order makes before its transaction: their SQL is built once (issue 13).
 # Any case, as `symbol__iexact` compares, through the index on UPPER(symbol).
 _ASSET_BY_SYMBOL = PreparedQuery(
     lambda symbol: (
@@ -92,23 +123,6 @@ _ASSET_BY_SYMBOL = PreparedQuery(
         .order_by("asset_class", "id")[:1]
     ),
     symbol="(symbol)",
-)
-_ACCOUNT_OF_USER = PreparedQuery(
-    lambda user_id, account_id: (
-        account_model().objects.filter(user_id=user_id, pk=account_id).order_by()[:1]
-    ),
-    user_id=-910_002,
-    account_id=-910_003,
-)
-
-
-def _accounts_of(user_id):
-    """The trader's accounts in the accounts list's order (ACCOUNT_LIST_ORDER)."""
-    return account_model().objects.filter(user_id=user_id).order_by(*ACCOUNT_LIST_ORDER)
-
-
-_ACCOUNT_CURRENT = PreparedQuery(
-    lambda user_id: _accounts_of(user_id).filter(status="ACTIVE")[:1], user_id=-910_004
 )
 
 
@@ -126,34 +140,15 @@ def asset_for_order(*, asset: str | None = None, symbol: str | None = None) -> A
     return found
 
 
-# The order of the trader's accounts list (GET /api/prop-firm/accounts/): newest first.
-ACCOUNT_LIST_ORDER = ("-created_at", "-id")
-
-
-def account_current(*, user) -> PropFirmAccount | None:
-    """The trader's current account: the first ACTIVE one in the accounts list's order, which
-    is the account the web app shows and trades. An order without `account_id` goes there, and
-    the trades and positions lists without `account_id` show it."""
-    return _ACCOUNT_CURRENT.first(user_id=user.pk)
-
-
 def _account_shown_id(user_id: int) -> Coalesce:
     """The id of the account a list without `account_id` shows, as SQL: the current account
     or, when the trader has none active, their newest account (so a failed or passed
     challenge's history stays visible); NULL without any. A subquery of the list's own
     statement, so the list costs no query of its own to find it."""
-    accounts = _accounts_of(user_id)
     return Coalesce(
-        Subquery(accounts.filter(status="ACTIVE").values("pk")[:1]),
-        Subquery(accounts.values("pk")[:1]),
+        Subquery(_current_of(user_id).values("pk")[:1]),
+        Subquery(_accounts_of(user_id).values("pk")[:1]),
     )
-
-
-def account_get(*, user, account_id: int) -> PropFirmAccount:
-    account = _ACCOUNT_OF_USER.first(user_id=user.pk, account_id=account_id)
-    if account is None:
-        raise NotFound("Account not found.")
-    return account
 
 
 @dataclass(frozen=True, slots=True)
