@@ -353,7 +353,7 @@ class _Write:
     converters: tuple  # for each of those, the converters Django applies to it
 
 
-_WRITES: dict[tuple, _Write] = {}
+_WRITES: dict[tuple, _Write | None] = {}
 # Models whose own `save` adds nothing `row_save` does not do itself.
 _PLAIN_SAVES = (models.Model.save, AppendOnlyModel.save)
 
@@ -400,7 +400,12 @@ def row_save(
         return
     instance._prepare_related_fields_for_save(operation_name="save")
     key = (model, using, adding, fields)
-    write = _WRITES.get(key) or _write_build(model, connection, adding, fields, key)
+    if key not in _WRITES:
+        _WRITES[key] = _write_build(model, connection, adding, fields)
+    write = _WRITES[key]
+    if write is None:  # a field writes its value with SQL of its own (e.g. a geometry)
+        instance.save(update_fields=fields, using=using)
+        return
     values = []
     for field in write.fields:
         value = (
@@ -433,8 +438,9 @@ def row_save(
     )  # fmt: skip
 
 
-def _write_build(model, connection, adding: bool, fields, key) -> _Write:
-    """The INSERT or UPDATE `Model.save` would send for these fields, as a Statement."""
+def _write_build(model, connection, adding: bool, fields) -> _Write | None:
+    """The INSERT or UPDATE `Model.save` would send for these fields, as a Statement; None
+    when a field puts its value in the SQL with a placeholder of its own."""
     meta = model._meta
     # Only the model's own names, quoted, are written into the SQL; every value is a parameter.
     quote = connection.ops.quote_name
@@ -464,7 +470,7 @@ def _write_build(model, connection, adding: bool, fields, key) -> _Write:
         sql = f"UPDATE {table} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
         chosen.append(meta.pk)
     if any(hasattr(f, "get_placeholder") for f in chosen):
-        raise ImproperlyConfigured(f"{meta.label} has a field with its own SQL placeholder.")
+        return None
     converters = tuple(
         tuple(
             connection.ops.get_db_converters(f.get_col(meta.db_table))
@@ -474,6 +480,4 @@ def _write_build(model, connection, adding: bool, fields, key) -> _Write:
     )
     positions = [[i] for i in range(len(chosen))]
     statement = Statement(sql, [None] * len(chosen), positions)
-    write = _Write(statement, tuple(chosen), returning, converters)
-    _WRITES[key] = write
-    return write
+    return _Write(statement, tuple(chosen), returning, converters)
