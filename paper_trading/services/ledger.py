@@ -48,7 +48,9 @@ def ledger_post(
         memo=memo,
         created_by=created_by,
     )
-    row_save(entry)
+    # Left for the account's UPDATE, the entry may go with it (`writes_batched`): its id is
+    # then not known here, and no caller of the order path needs it.
+    row_save(entry, batched=not save_account)
     return entry
 
 

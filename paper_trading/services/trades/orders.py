@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alpacabackend.api.errors import StateConflict
-from alpacabackend.db import PreparedQuery
+from alpacabackend.db import PreparedQuery, writes_batched
 from core.quotes import quotes_memoized
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading.firm import after_fill, check_order
@@ -265,7 +265,8 @@ def order_place(
     _check_bracket(direction, stop_loss, take_profit)
     quotes_ensure_fresh([asset.symbol])  # before the lock: it may ask the provider
 
-    with transaction.atomic():
+    # The order's writes reach the database with the account's UPDATE (`writes_batched`).
+    with transaction.atomic(), writes_batched():
         if isinstance(account, AccountClaim):
             account = account_claimed_lock(account)  # the trader's: checked as it is locked
         else:

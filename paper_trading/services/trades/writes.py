@@ -151,7 +151,7 @@ def _close(
         )
         trade.quantity = trade.quantity - quantity
         trade.commission = trade.commission - entry_share
-        row_save(trade, update_fields=["quantity", "commission", "updated_at"])
+        row_save(trade, update_fields=["quantity", "commission", "updated_at"], batched=True)
     else:
         closed = trade
         if idempotency_key:
@@ -175,7 +175,9 @@ def _close(
     closed.commission = closed.commission + exit_fee
     # What the trade added to B: its gross result less everything it was charged.
     closed.realized_pl = gross - closed.commission
-    row_save(closed)
+    # A piece split off now is INSERTed at once: its entries name its id. The trade itself is
+    # locked, so its UPDATE may wait for the next statement (`writes_batched`).
+    row_save(closed, batched=not closed._state.adding)
 
     symbol = closed.asset.symbol
     reference = f"trade:{closed.pk}"
