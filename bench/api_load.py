@@ -543,6 +543,41 @@ class RedisRoundTrips:
         redis.connection.AbstractConnection.send_packed_command = self._original
 
 
+class DatabaseRoundTrips:
+    """Counts the strings this process's connection hands the PostgreSQL driver, as
+    production sends them (queries not logged: prepared and batched), plus the BEGIN and
+    COMMIT the driver sends itself for a transaction. PREPAREs of a statement's first use on
+    the connection are left out (once per connection)."""
+
+    def __init__(self):
+        self.sent: list[str] = []
+
+    def __enter__(self):
+        import psycopg2.extensions
+        from django.db import connection
+
+        sent = self.sent
+
+        class Recording(psycopg2.extensions.cursor):
+            def execute(self, sql, params=None):
+                sent.append(sql)
+                return super().execute(sql, params)
+
+        connection.ensure_connection()
+        self._raw = connection.connection
+        self._before = self._raw.cursor_factory
+        self._raw.cursor_factory = Recording
+        return self
+
+    def __exit__(self, *exc):
+        self._raw.cursor_factory = self._before
+
+    @property
+    def count(self) -> int:
+        first_use = ("PREPARE", "SAVEPOINT prepared", "RELEASE SAVEPOINT prepared", "SELECT param")
+        return 2 + sum(1 for sql in self.sent if not sql.startswith(first_use))  # BEGIN, COMMIT
+
+
 def statement_counts(world, orders: int) -> list[tuple]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -568,12 +603,15 @@ def statement_counts(world, orders: int) -> list[tuple]:
                 response = api.post("/api/paper-trading/trades/", body, format="json")
                 elapsed = time.perf_counter() - start
             assert response.status_code == 201, response.content[:300]
+            with DatabaseRoundTrips() as database:  # the next order, as production sends it
+                again = api.post("/api/paper-trading/trades/", body, format="json")
+            assert again.status_code == 201, again.content[:300]
             writes = sum(
                 1
                 for q in queries.captured_queries
                 if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
             )
-            samples[side].append((elapsed, len(queries), writes, trips.count))
+            samples[side].append((elapsed, len(queries), writes, trips.count, database.count))
         for side, what in (("buy", "opens a position"), ("sell", "closes it")):
             rows = samples[side]
             results.append(
@@ -584,6 +622,7 @@ def statement_counts(world, orders: int) -> list[tuple]:
                     statistics.median(r[1] for r in rows),
                     statistics.median(r[2] for r in rows),
                     statistics.median(r[3] for r in rows),
+                    statistics.median(r[4] for r in rows),
                 )
             )
     return results
@@ -772,12 +811,13 @@ def main() -> None:
         print()
         print(
             "one market order in-process (median of "
-            f"{args.serial}; SQL statements, of which writes; Redis round trips):"
+            f"{args.serial}; SQL statements, of which writes; PostgreSQL round trips as "
+            "production sends them, BEGIN and COMMIT included; Redis round trips):"
         )
-        for label, what, ms, sql, writes, trips in counts:
+        for label, what, ms, sql, writes, trips, database in counts:
             print(
                 f"  {label:<14} order that {what:<17}: {ms:6.1f} ms, {sql:g} SQL "
-                f"({writes:g} writes), {trips:g} Redis round trips"
+                f"({writes:g} writes), {database:g} PostgreSQL and {trips:g} Redis round trips"
             )
         results["statements"] = counts
     if args.json:
