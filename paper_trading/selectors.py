@@ -26,11 +26,53 @@ from paper_trading.firm import account_model
 from paper_trading.models import LIVE_FIRST, LIVE_STATUSES, Trade, TradeCount, TradeStatus
 from paper_trading.positions import PositionState
 from paper_trading.services import fills
+from paper_trading.services.journal import journal_of
 
 if TYPE_CHECKING:
     from prop_firm.models import PropFirmAccount
 
 _ZERO = Decimal(0)
+
+
+def _live_trades(account_id: int):
+    return (
+        Trade.objects.filter(account_id=account_id, status__in=LIVE_STATUSES)
+        .order_by("id")
+        .values_list(
+            "id",
+            "status",
+            "asset__symbol",
+            "direction",
+            "quantity",
+            "entry_price",
+            "limit_price",
+            "stop_price",
+            "position_effect",
+            "asset_id",
+        )
+    )
+
+
+# Read by every order (issue 13: its SQL is built once).
+_LIVE_TRADES = PreparedQuery(_live_trades, account_id=-900_011)
+
+
+def account_live_trades(account, *, keep: bool = False) -> list[tuple]:
+    """The account's open trades and pending orders, oldest first, as rows of (id, status,
+    symbol, direction, quantity, entry_price, limit_price, stop_price, position_effect,
+    asset_id). The caller holds the account's lock.
+
+    With `keep`, the rows stay on the locked account instance until its next fill is noted
+    (the fill journal), and every call until then answers them without a query: the order
+    path reads them once for its own netting and the firm's pre-trade check (issue 13).
+    Only the order path keeps them: it changes the account's trades only through fills."""
+    journal = journal_of(account)
+    if journal.live is not None and journal.live[1] == len(journal.fills):
+        return journal.live[0]
+    rows = _LIVE_TRADES(account_id=account.pk)
+    if keep:
+        journal.live = (rows, len(journal.fills))
+    return rows
 
 
 # The order of the trader's accounts list (GET /api/prop-firm/accounts/): newest first.

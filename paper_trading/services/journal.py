@@ -34,11 +34,14 @@ class NotedFill:
 class FillJournal:
     """`fills`: noted and not yet booked; `unsaved`: the account's fields changed in memory
     and not yet written; `firm_memo`: what the firm remembered during this order (its view
-    of the positions), which is dropped with any fill that is undone."""
+    of the positions), which is dropped with any fill that is undone; `live`: the account's
+    open trades and pending orders as the order read them (`account_live_trades`), good
+    until the next fill is noted."""
 
     fills: list[NotedFill] = field(default_factory=list)
     unsaved: set[str] = field(default_factory=set)
     firm_memo: Any = None
+    live: tuple[list, int] | None = None  # the live trades an order read, at len(fills)
 
 
 def journal_of(account) -> FillJournal:
@@ -55,7 +58,7 @@ def fills_take(account) -> list[NotedFill]:
     memo goes with them (it counted against them)."""
     journal = journal_of(account)
     fills, journal.fills = journal.fills, []
-    journal.firm_memo = None
+    journal.firm_memo = journal.live = None
     return fills
 
 
@@ -70,7 +73,7 @@ def fills_undo(account, mark: int) -> None:
     positions is dropped, to be read again."""
     journal = journal_of(account)
     del journal.fills[mark:]
-    journal.firm_memo = None
+    journal.firm_memo = journal.live = None
 
 
 def unsaved_take(account) -> list[str]:

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from paper_trading.models import Trade
-from paper_trading.services.trades import trade_place
+from paper_trading.services.trades import order_place, trade_place
 from paper_trading.tests.factories import quote
 from paper_trading.tests.helpers import place
 
@@ -194,3 +194,40 @@ def test_an_order_with_its_keys_reads_what_they_name_once(api, account, aapl):
     assert again.json()["data"]["closed_trade_ids"] == r.json()["data"]["closed_trade_ids"]
     assert again.json()["data"]["opened_trade_id"] == r.json()["data"]["opened_trade_id"]
     assert Trade.objects.filter(account=account).count() == 2
+
+
+def _trade_reads(statements) -> list[str]:
+    return [s for s in statements if s.startswith("SELECT") and 'FROM "paper_trading_trade"' in s]
+
+
+def test_an_order_with_nothing_to_net_reads_the_account_trades_once(account, aapl):
+    """A buy with no short open (the side format nets): the live trades it reads for its
+    netting are those the firm's check judges it on; nothing is read again, nothing locked."""
+    quote("AAPL", "99.98", "100.00")
+    trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("1"))
+    with CaptureQueriesContext(connection) as captured:
+        order_place(
+            account=account, asset=aapl, direction="LONG", quantity=Decimal("2"),
+            position_effect="REDUCE",
+        )  # fmt: skip
+    reads = _trade_reads(_statements(captured.captured_queries))
+    assert len(reads) == 1, "\n".join(reads)
+    assert Trade.objects.filter(account=account, status="OPEN").count() == 2
+
+
+def test_an_order_that_nets_locks_what_it_closes_and_judges_its_rest_after_the_closes(
+    account, aapl
+):
+    quote("AAPL", "99.98", "100.00")
+    trade_place(account=account, asset=aapl, direction="LONG", quantity=Decimal("1"))
+    with CaptureQueriesContext(connection) as captured:
+        result = order_place(
+            account=account, asset=aapl, direction="SHORT", quantity=Decimal("3"),
+            position_effect="REDUCE",
+        )  # fmt: skip
+    reads = _trade_reads(_statements(captured.captured_queries))
+    # The live trades; the long it closes, whole (and locked, where the database locks);
+    # the live trades again for the rest, once the close is written.
+    assert len(reads) == 3, "\n".join(reads)
+    assert [t.status for t in result.closed] == ["CLOSED"]
+    assert result.opened.status == "OPEN" and result.opened.quantity == Decimal("2")

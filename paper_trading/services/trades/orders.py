@@ -27,7 +27,7 @@ from paper_trading.models import (
     Trade,
     TradeStatus,
 )
-from paper_trading.selectors import AccountClaim, account_claimed_lock
+from paper_trading.selectors import AccountClaim, account_claimed_lock, account_live_trades
 from paper_trading.services import fills
 from paper_trading.services.clock import market_is_open, session_close
 from paper_trading.services.trades.checks import (
@@ -137,6 +137,16 @@ _OPPOSITE_LOCKED = PreparedQuery(
     asset_id=-900_004,
     direction="(direction)",
 )
+
+
+def _has_opposite(account, asset, direction: str) -> bool:
+    """Whether the account has open trades an order in `direction` reduces, from its live
+    trades, which the firm's pre-trade check reads next (kept: one read for both). Only
+    then are they read again, whole and locked."""
+    return any(
+        status == TradeStatus.OPEN and asset_id == asset.pk and held != direction
+        for _, status, _, held, *_, asset_id in account_live_trades(account, keep=True)
+    )
 
 
 def _opposite_trades(account, asset, direction: str) -> list[Trade]:
@@ -283,7 +293,7 @@ def order_place(
         if replayed is not None:
             return replayed
         opposite = []
-        if position_effect == PositionEffect.REDUCE:
+        if position_effect == PositionEffect.REDUCE and _has_opposite(account, asset, direction):
             opposite = _opposite_trades(account, asset, direction)
         reduces = min(quantity, sum((t.quantity for t in opposite), Decimal(0)))
         rest = quantity - reduces

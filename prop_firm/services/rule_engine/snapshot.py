@@ -14,10 +14,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from alpacabackend.db import PreparedQuery
 from alpacabackend.money import to_cents
 from core.quotes import Quote as MarketQuote
 from core.quotes import quotes_get
+from paper_trading.selectors import account_live_trades
 from paper_trading.services.journal import fills_take, journal_of, unsaved_take
 from prop_firm import rules
 from prop_firm.models import (
@@ -200,36 +200,6 @@ def _pending_notional(positions, pending, symbols, quotes) -> Decimal:
     return total
 
 
-def _live_trades(account_id: int):
-    """An account's open trades and pending orders as the pre-trade check reads them."""
-    from paper_trading.models import Trade
-
-    return (
-        Trade.objects.filter(account_id=account_id, status__in=("PENDING", "OPEN"))
-        .order_by("id")
-        .values_list(
-            "id",
-            "status",
-            "asset__symbol",
-            "direction",
-            "quantity",
-            "entry_price",
-            "limit_price",
-            "stop_price",
-            "position_effect",
-        )
-    )
-
-
-# Read by every order (issue 13: its SQL is built once).
-_LIVE_TRADES = PreparedQuery(_live_trades, account_id=-920_001)
-_LIVE_TRADES_BUT = PreparedQuery(
-    lambda account_id, trade_id: _live_trades(account_id).exclude(pk=trade_id),
-    account_id=-920_002,
-    trade_id=-920_003,
-)
-
-
 def account_snapshot_live(
     *,
     account: PropFirmAccount,
@@ -239,14 +209,14 @@ def account_snapshot_live(
     """The order path's snapshot, whatever the length of the history: the account row's
     running totals (trading days, realised profit, best day, last fill) and one query on
     its open positions and pending orders. Same verdicts as `account_snapshot_load`."""
-    if exclude_trade_id is None:
-        rows = _LIVE_TRADES(account_id=account.pk)
-    else:
-        rows = _LIVE_TRADES_BUT(account_id=account.pk, trade_id=exclude_trade_id)
+    # Read once per order: the engine may have read them for its own netting already.
+    rows = account_live_trades(account)
+    if exclude_trade_id is not None:
+        rows = [row for row in rows if row[0] != exclude_trade_id]
     positions: list[rules.PositionState] = []
     by_trade: dict[int, rules.PositionState] = {}
     pending: list[tuple[str, str, Decimal, Decimal | None, bool]] = []
-    for trade_id, status, symbol, direction, qty, entry, limit, stop, effect in rows:
+    for trade_id, status, symbol, direction, qty, entry, limit, stop, effect, _ in rows:
         if status == "PENDING":
             pending.append((symbol, direction, qty, limit or stop, effect == "REDUCE"))
         else:
