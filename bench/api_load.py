@@ -603,15 +603,16 @@ def statement_counts(world, orders: int) -> list[tuple]:
                 response = api.post("/api/paper-trading/trades/", body, format="json")
                 elapsed = time.perf_counter() - start
             assert response.status_code == 201, response.content[:300]
+            captured = list(queries.captured_queries)  # read from the log the next request clears
             with DatabaseRoundTrips() as database:  # the next order, as production sends it
                 again = api.post("/api/paper-trading/trades/", body, format="json")
             assert again.status_code == 201, again.content[:300]
             writes = sum(
                 1
-                for q in queries.captured_queries
+                for q in captured
                 if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
             )
-            samples[side].append((elapsed, len(queries), writes, trips.count, database.count))
+            samples[side].append((elapsed, len(captured), writes, trips.count, database.count))
         for side, what in (("buy", "opens a position"), ("sell", "closes it")):
             rows = samples[side]
             results.append(
