@@ -26,17 +26,20 @@ def worker_redis_url(base_url: str, worker: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttle counters, cached quotes and the process's plan cache never leak from one
-    test into the next (a rolled-back test's plan id is reused by the next one)."""
+    """Throttle counters, cached quotes and the process's plan and asset caches never leak
+    from one test into the next (a rolled-back test's plan id is reused by the next one)."""
     from django.core.cache import cache
 
+    from core.selectors import assets_cache_clear
     from prop_firm.services.stages import plans_cache_clear
 
     cache.clear()
     plans_cache_clear()
+    assets_cache_clear()
     yield
     cache.clear()
     plans_cache_clear()
+    assets_cache_clear()
 
 
 @pytest.fixture(scope="session")

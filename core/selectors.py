@@ -1,7 +1,13 @@
 """Reads for the API, the admin and the other apps: querysets shaped for their callers."""
 
+import copy
+import time
+
+from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Upper
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from alpacabackend.api.errors import NotFound
 from alpacabackend.db import PreparedQuery
@@ -15,6 +21,45 @@ _ASSET_BY_ID = PreparedQuery(
 
 def asset_by_id(asset_id: int) -> Asset | None:
     return _ASSET_BY_ID.first(asset_id=asset_id)
+
+
+# Any case, as `symbol__iexact` compares, through the index on UPPER(symbol).
+_ASSET_BY_SYMBOL = PreparedQuery(
+    lambda symbol: (
+        Asset.objects.alias(symbol_upper=Upper("symbol"))
+        .filter(symbol_upper=Upper(Value(symbol)))
+        .order_by("asset_class", "id")[:1]
+    ),
+    symbol="(symbol)",
+)
+
+# The assets orders name, per process: every order names one, and what an order needs of it
+# (symbol, class, tradable, shortable, fractionable) changes a few times a day at most (the
+# asset sync, an admin). A save or delete in this process, and the sync, clear the cache at
+# once; other processes see a change after at most ASSET_CACHE_SECONDS. Only assets read
+# outside a transaction are kept: never a row a rollback may take back.
+ASSET_CACHE_SECONDS = 10.0
+_named: dict[tuple[str, str | int], tuple[float, Asset]] = {}
+
+
+@receiver(post_save, sender=Asset)
+@receiver(post_delete, sender=Asset)
+def assets_cache_clear(**_) -> None:
+    _named.clear()
+
+
+def asset_named(value: str, *, by_id: bool = False) -> Asset | None:
+    """The asset with this symbol (any case; `by_id`: this id), from the process's cache when
+    it was read in the last ASSET_CACHE_SECONDS (issue 13: an order reads its account, its
+    positions and its orders, not reference data). Each caller gets an instance of its own."""
+    key = ("id", int(value)) if by_id else ("symbol", value.upper())
+    cached = _named.get(key)
+    if cached is not None and time.monotonic() - cached[0] <= ASSET_CACHE_SECONDS:
+        return copy.copy(cached[1])
+    found = asset_by_id(key[1]) if by_id else _ASSET_BY_SYMBOL.first(symbol=value)
+    if found is not None and not transaction.get_connection().in_atomic_block:
+        _named[key] = (time.monotonic(), copy.copy(found))
+    return found
 
 
 def asset_list(*, search: str = "") -> QuerySet[Asset]:

@@ -20,7 +20,7 @@ from alpacabackend.db import PreparedQuery
 from alpacabackend.money import to_cents
 from core.models import Asset
 from core.quotes import quotes_get
-from core.selectors import asset_by_id
+from core.selectors import asset_named
 from core.services.quotes import quotes_ensure_fresh
 from paper_trading.firm import account_model
 from paper_trading.models import LIVE_FIRST, LIVE_STATUSES, Trade, TradeCount, TradeStatus
@@ -157,25 +157,13 @@ def account_claimed_lock(claim: AccountClaim) -> PropFirmAccount:
     return account
 
 
-# Any case, as `symbol__iexact` compares, through the index on UPPER(symbol).
-_ASSET_BY_SYMBOL = PreparedQuery(
-    lambda symbol: (
-        Asset.objects.alias(symbol_upper=Upper("symbol"))
-        .filter(symbol_upper=Upper(Value(symbol)))
-        .order_by("asset_class", "id")[:1]
-    ),
-    symbol="(symbol)",
-)
-
-
 def asset_for_order(*, asset: str | None = None, symbol: str | None = None) -> Asset:
-    """The asset an order names: `symbol`, or `asset` as an id or a symbol (400 UNKNOWN_SYMBOL)."""
+    """The asset an order names: `symbol`, or `asset` as an id or a symbol (400 UNKNOWN_SYMBOL).
+    From the process's cache when it was read in the last ASSET_CACHE_SECONDS (issue 13:
+    the order path reads the account, its positions and its orders, not reference data)."""
     field = "symbol" if symbol else "asset"
     value = str(symbol or asset or "").strip()
-    if field == "asset" and value.isdigit():
-        found = asset_by_id(int(value))
-    else:
-        found = _ASSET_BY_SYMBOL.first(symbol=value)
+    found = asset_named(value, by_id=field == "asset" and value.isdigit())
     if found is None:
         message = f"Unknown symbol {value!r}."
         raise InvalidInput(f"{field}: {message}", code="UNKNOWN_SYMBOL", errors={field: [message]})

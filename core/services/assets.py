@@ -11,6 +11,7 @@ from django.utils import timezone
 from alpacabackend.api.errors import StateConflict
 from core.models import Asset, AssetClass, AssetSync
 from core.providers import get_provider
+from core.selectors import assets_cache_clear
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ def _upsert(listed, progress) -> AssetSyncResult:
         deactivated = Asset.objects.filter(pk__in=gone).update(
             status="inactive", tradable=False, updated_at=now
         )
+        # Bulk writes send no signal: this process's orders see the sync once it commits.
+        transaction.on_commit(assets_cache_clear)
         result = AssetSyncResult(
             created=len(to_create),
             updated=len(to_update),
