@@ -24,6 +24,15 @@ class InputSerializer(serializers.Serializer):
 
     def get_fields(self):
         return {
-            name: copy.copy(field) if _flat(field) else copy.deepcopy(field)
+            name: _clone(field) if _flat(field) else copy.deepcopy(field)
             for name, field in self._declared_fields.items()
         }
+
+
+def _clone(field: serializers.Field) -> serializers.Field:
+    """What `copy.copy` gives for a field (a new instance holding the same attributes), made
+    directly: `copy.copy` goes through `__reduce_ex__` and took most of the serializer's
+    set-up (issue 13)."""
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone

@@ -34,3 +34,14 @@ def test_fields_holding_fields_are_copied_deeply():
     assert not first.is_valid() and not second.is_valid()
     assert first.errors == {"name": ["Ensure this field has no more than 3 characters."]}
     assert second.errors["tags"] == {0: ["Ensure this field has no more than 2 characters."]}
+
+
+def test_a_field_is_cloned_as_copy_copy_would_copy_it():
+    import copy
+
+    from alpacabackend.api.inputs import _clone
+
+    for field in TradePlaceInput._declared_fields.values():
+        clone, copied = _clone(field), copy.copy(field)
+        assert type(clone) is type(field) and clone is not field
+        assert clone.__dict__ == copied.__dict__
