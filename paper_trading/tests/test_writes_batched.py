@@ -82,7 +82,10 @@ def test_queued_writes_go_with_the_next_statement_which_sees_them(
 
 
 @postgresql_only
-def test_an_order_closing_a_position_writes_in_one_round_trip(account, aapl):
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "plain"])
+def test_an_order_closing_a_position_writes_in_one_round_trip(account, aapl, settings, prepared):
+    """Prepared statements, or plain SQL behind a pooler in transaction mode."""
+    settings.DB_PREPARED_STATEMENTS = prepared
     quote("AAPL", "99.98", "100.00")
     order_place(account=account, asset=aapl, direction="LONG", quantity=D("2"))
     with round_trips() as sent:
