@@ -214,3 +214,41 @@ def test_behind_a_transaction_pooler_statements_run_plain(account, aapl, setting
     reads = PreparedQuery(lambda pk: Trade.objects.filter(pk=pk), pk=-80)
     assert [t.pk for t in reads(pk=trade.pk)] == [trade.pk]
     assert _executions(reads._compiled["default"].statement.name) is None
+
+
+def test_values_are_prepared_as_get_db_prep_save_prepares_them(account, aapl):
+    """row_save's per-field shortcut (`_prep_of`) against Django's own preparation, for every
+    field of the order path's models: the values an order holds, None, and values the
+    preparation changes or refuses, which the shortcut must leave to it."""
+    import warnings
+    from datetime import date, datetime
+
+    from alpacabackend.db import _prep_of
+
+    odd = ["1.50", 3, 2.5, True, D("NaN"), D("-Infinity"), datetime(2026, 1, 2, 3, 4, 5),
+           date(2026, 1, 2), "", "7"]  # fmt: skip
+    closed = _trade(account, aapl, status="CLOSED", entry_price=D("10.5"))
+    closed.exit_price, closed.realized_pl = D("11.25"), D("0.75")
+    row_save(closed)
+    instances = [
+        Trade.objects.get(pk=closed.pk),
+        LedgerEntry.objects.filter(account=account).first(),
+        PropFirmAccount.objects.get(pk=account.pk),
+    ]
+    checked = 0
+    for instance in instances:
+        for field in type(instance)._meta.local_concrete_fields:
+            prep = _prep_of(field, connection)
+            for value in [getattr(instance, field.attname), None, *odd]:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # a naive datetime warns, both ways
+                    try:
+                        expected = field.get_db_prep_save(value, connection=connection)
+                    except Exception as refused:  # the shortcut must refuse it too
+                        with pytest.raises(type(refused)):
+                            prep(value)
+                        continue
+                    got = prep(value)
+                assert got == expected and type(got) is type(expected), (field, value)
+                checked += 1
+    assert checked > 300
