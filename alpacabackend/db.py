@@ -396,7 +396,16 @@ def _prep_of(field, connection) -> Callable:
 
 
 def _unchanged_values(field, connection) -> Callable | None:
-    """Which values `field` (one of Django's own classes) hands this database unchanged."""
+    """Which values `field` (one of Django's own classes) hands this database unchanged;
+    None where its adaptation changes them or refuses the probe (e.g. SQLite without
+    USE_TZ refuses an aware datetime)."""
+    try:
+        return _unchanged_probe(field, connection)
+    except (TypeError, ValueError):
+        return None
+
+
+def _unchanged_probe(field, connection) -> Callable | None:
     kind, ops = type(field), connection.ops
     if kind in _TEXT_FIELDS:
         return lambda value: type(value) is str
@@ -545,11 +554,13 @@ class _WriteBatch(list):
         if not self:
             return execute(sql, params, many, context)
         queued_sql, queued_params = self.take()
-        if many or not isinstance(params, list | tuple):
-            # `execute` is the driver's executemany for many: the queue goes first, alone.
-            cursor = context["cursor"]
-            with cursor.db.wrap_database_errors:
-                cursor.cursor.execute(queued_sql, queued_params)
+        cursor = context["cursor"]
+        if many or not isinstance(params, list | tuple) or getattr(cursor.cursor, "name", None):
+            # The queue goes first, alone, on a cursor of its own: `execute` is the driver's
+            # executemany for many, and a server-side cursor (`.iterator()`) declares its
+            # whole string as one query.
+            with cursor.db.wrap_database_errors, cursor.db.connection.cursor() as own:
+                own.execute(queued_sql, queued_params)
             return execute(sql, params, many, context)
         return execute(f"{queued_sql}; {sql}", [*queued_params, *params], many, context)
 

@@ -46,12 +46,19 @@ _named: dict[tuple[str, str | int], tuple[float, Asset]] = {}
 @receiver(post_delete, sender=Asset)
 def assets_cache_clear(**_) -> None:
     _named.clear()
+    # Again once the change commits: meanwhile another thread may have kept the old row.
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_named.clear)
 
 
 def asset_named(value: str, *, by_id: bool = False) -> Asset | None:
     """The asset with this symbol (any case; `by_id`: this id), from the process's cache when
     it was read in the last ASSET_CACHE_SECONDS (issue 13: an order reads its account, its
-    positions and its orders, not reference data). Each caller gets an instance of its own."""
+    positions and its orders, not reference data). Each caller gets an instance of its own.
+    A symbol that is not ASCII is always looked up: the database's UPPER, not Python's,
+    decides what it names."""
+    if not (by_id or value.isascii()):
+        return _ASSET_BY_SYMBOL.first(symbol=value)
     key = ("id", int(value)) if by_id else ("symbol", value.upper())
     cached = _named.get(key)
     if cached is not None and time.monotonic() - cached[0] <= ASSET_CACHE_SECONDS:

@@ -82,3 +82,14 @@ def test_the_asset_sync_clears_the_cache_when_it_commits():
 
     assets_sync(provider=Provider())
     assert not asset_named("AAPL").tradable
+
+
+def test_a_symbol_that_is_not_ascii_is_always_looked_up():
+    """Python's upper() maps "ı" to "I"; what the symbol names is the database's UPPER's say,
+    whatever was cached before."""
+    Asset.objects.create(symbol="IBM", name="IBM")
+    assert asset_named("IBM") is not None
+    uncached, reads = _reads(lambda: asset_named("ıbm"))
+    assert reads == 1
+    assert list(selectors._named) == [("symbol", "IBM")]  # nothing kept for it
+    assert (uncached is None) == (selectors._ASSET_BY_SYMBOL.first(symbol="ıbm") is None)

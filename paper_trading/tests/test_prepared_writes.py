@@ -252,3 +252,17 @@ def test_values_are_prepared_as_get_db_prep_save_prepares_them(account, aapl):
                 assert got == expected and type(got) is type(expected), (field, value)
                 checked += 1
     assert checked > 300
+
+
+def test_a_database_that_refuses_the_probe_takes_the_full_preparation(settings):
+    """SQLite without USE_TZ refuses an aware datetime: the shortcut is not taken, and
+    building the write does not fail."""
+    from datetime import datetime
+
+    from alpacabackend.db import _prep_of
+
+    settings.USE_TZ = False
+    field = Trade._meta.get_field("entry_at")
+    prep = _prep_of(field, connection)
+    naive = datetime(2026, 1, 2, 3, 4, 5)
+    assert prep(naive) == field.get_db_prep_save(naive, connection=connection)

@@ -218,3 +218,13 @@ def test_orders_through_the_api_keep_the_ledger_and_the_balance_equal(api, accou
     # Buy 3 opens; sell 1 closes 1; sell 4 closes 2 and opens a short of 2 (its fee in two
     # shares); buy 1 closes 1 of the short: three closes, five commissions.
     assert (pnl, fees) == (3, 5)
+
+
+@postgresql_only
+def test_a_server_side_cursor_after_queued_writes_sees_them(account, ledger_drift_expected):
+    """`.iterator()` reads through a server-side cursor, which declares its whole string as
+    one query: the queue goes first, on a cursor of its own."""
+    with transaction.atomic(), writes_batched():
+        row_save(_entry(account, "-4.00"), batched=True)
+        amounts = [e.amount for e in LedgerEntry.objects.filter(account=account).iterator()]
+    assert D("-4.00") in amounts
