@@ -364,7 +364,6 @@ _AWARE = datetime(2000, 1, 1, tzinfo=UTC)
 _DATE = date(2000, 1, 1)
 _DECIMAL = Decimal("1.5")
 _INT = 2**40  # not one of the small ints Python shares
-_UUID = uuid.UUID(int=1)
 _TEXT_FIELDS = (models.CharField, models.TextField)
 _INTEGER_FIELDS = (
     models.AutoField, models.BigAutoField, models.SmallAutoField, models.IntegerField,
@@ -500,7 +499,7 @@ def row_save(
         instance.save(update_fields=fields, using=using)
         return
     values = []
-    for field in write.fields:
+    for field, prep in zip(write.fields, write.preps, strict=True):
         value = (
             getattr(instance, field.attname)
             if field.primary_key and not adding
@@ -509,8 +508,7 @@ def row_save(
         if hasattr(value, "resolve_expression"):
             instance.save(update_fields=fields, using=using)
             return
-        values.append(value)
-    values = [prep(value) for prep, value in zip(write.preps, values, strict=True)]
+        values.append(prep(value))
     frozen = None if fields is None else frozenset(fields)
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=frozen)
     batch = _batch_of(connection) if batched else None
