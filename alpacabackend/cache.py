@@ -22,6 +22,7 @@ import time
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -206,3 +207,35 @@ class ResilientRedisCache(RedisCache):
     def clear(self):
         self._memo.clear()
         return self._try(lambda: super(ResilientRedisCache, self).clear(), lambda: None)
+
+
+class ProcessCache(dict):
+    """Reference data every request reads (plans, assets), kept in this process: key →
+    (when read, value). A value is read again once older than `seconds`, which bounds how
+    long another process's change takes to show here. `clear()` (the models' post_save and
+    post_delete receivers call it) empties it at once, and again when the transaction that
+    made the change commits: meanwhile another thread may have read and kept the old row.
+    `kept_in_transactions=False`: a value read inside a transaction is not kept, so nothing a
+    rollback takes back is ever served."""
+
+    def __init__(self, seconds: float, *, kept_in_transactions: bool = True):
+        super().__init__()
+        self.seconds = seconds
+        self.kept_in_transactions = kept_in_transactions
+
+    def read(self, key, load):
+        """The value kept for `key`, or `load()`'s (None is never kept)."""
+        kept = self.get(key)
+        if kept is not None and time.monotonic() - kept[0] <= self.seconds:
+            return kept[1]
+        value = load()
+        if value is not None and (
+            self.kept_in_transactions or not transaction.get_connection().in_atomic_block
+        ):
+            self[key] = (time.monotonic(), value)
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(super().clear)

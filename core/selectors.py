@@ -1,15 +1,14 @@
 """Reads for the API, the admin and the other apps: querysets shaped for their callers."""
 
 import copy
-import time
 
-from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Upper
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from alpacabackend.api.errors import NotFound
+from alpacabackend.cache import ProcessCache
 from alpacabackend.db import PreparedQuery
 from core.models import Asset, AssetClass, WatchList, WatchListAsset
 
@@ -39,16 +38,13 @@ _ASSET_BY_SYMBOL = PreparedQuery(
 # once; other processes see a change after at most ASSET_CACHE_SECONDS. Only assets read
 # outside a transaction are kept: never a row a rollback may take back.
 ASSET_CACHE_SECONDS = 10.0
-_named: dict[tuple[str, str | int], tuple[float, Asset]] = {}
+_named = ProcessCache(ASSET_CACHE_SECONDS, kept_in_transactions=False)
 
 
 @receiver(post_save, sender=Asset)
 @receiver(post_delete, sender=Asset)
 def assets_cache_clear(**_) -> None:
     _named.clear()
-    # Again once the change commits: meanwhile another thread may have kept the old row.
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_named.clear)
 
 
 def asset_named(value: str, *, by_id: bool = False) -> Asset | None:
@@ -57,16 +53,13 @@ def asset_named(value: str, *, by_id: bool = False) -> Asset | None:
     positions and its orders, not reference data). Each caller gets an instance of its own.
     A symbol that is not ASCII is always looked up: the database's UPPER, not Python's,
     decides what it names."""
-    if not (by_id or value.isascii()):
+    if by_id:
+        found = _named.read(("id", int(value)), lambda: asset_by_id(int(value)))
+    elif value.isascii():
+        found = _named.read(("symbol", value.upper()), lambda: _ASSET_BY_SYMBOL.first(symbol=value))
+    else:
         return _ASSET_BY_SYMBOL.first(symbol=value)
-    key = ("id", int(value)) if by_id else ("symbol", value.upper())
-    cached = _named.get(key)
-    if cached is not None and time.monotonic() - cached[0] <= ASSET_CACHE_SECONDS:
-        return copy.copy(cached[1])
-    found = asset_by_id(key[1]) if by_id else _ASSET_BY_SYMBOL.first(symbol=value)
-    if found is not None and not transaction.get_connection().in_atomic_block:
-        _named[key] = (time.monotonic(), copy.copy(found))
-    return found
+    return copy.copy(found)  # the caller's own: the kept one is never handed out
 
 
 def asset_list(*, search: str = "") -> QuerySet[Asset]:

@@ -4,6 +4,8 @@ once in this process and after at most ASSET_CACHE_SECONDS in the others.
 
 These tests commit (transaction=True): inside a transaction nothing is cached."""
 
+import time
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -56,10 +58,8 @@ def test_another_process_change_is_seen_once_the_cache_ages_out(monkeypatch):
     assert asset_named("AAPL").tradable
     Asset.objects.filter(symbol="AAPL").update(tradable=False)  # no signal: as elsewhere
     assert asset_named("AAPL").tradable  # within ASSET_CACHE_SECONDS
-    now = selectors.time.monotonic()
-    monkeypatch.setattr(
-        selectors.time, "monotonic", lambda: now + selectors.ASSET_CACHE_SECONDS + 1
-    )
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + selectors.ASSET_CACHE_SECONDS + 1)
     assert not asset_named("AAPL").tradable
 
 
@@ -93,3 +93,16 @@ def test_a_symbol_that_is_not_ascii_is_always_looked_up():
     assert reads == 1
     assert list(selectors._named) == [("symbol", "IBM")]  # nothing kept for it
     assert (uncached is None) == (selectors._ASSET_BY_SYMBOL.first(symbol="ıbm") is None)
+
+
+def test_an_edit_clears_the_cache_again_when_it_commits():
+    """Between the edit and its commit another thread may read the old row and keep it."""
+    apple = Asset.objects.create(symbol="AAPL", name="Apple")
+    with transaction.atomic():
+        apple.tradable = False
+        apple.save()
+        old = Asset.objects.get(pk=apple.pk)
+        old.tradable = True
+        selectors._named[("symbol", "AAPL")] = (time.monotonic(), old)  # that thread's read
+    assert not selectors._named
+    assert not asset_named("AAPL").tradable

@@ -1,6 +1,5 @@
 """A plan's stages: evaluation phases 1..n, then FUNDED; and their rule parameters."""
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,6 +7,7 @@ from decimal import Decimal
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from alpacabackend.cache import ProcessCache
 from prop_firm import rules
 from prop_firm.models import AccountStage, PlanPhase, PropFirmPlan
 
@@ -15,7 +15,7 @@ from prop_firm.models import AccountStage, PlanPhase, PropFirmPlan
 # they change a few times a year. A save or delete in this process clears the cache at
 # once; other processes see an edit after at most PLAN_CACHE_SECONDS.
 PLAN_CACHE_SECONDS = 60.0
-_plans: dict[int, tuple[float, PropFirmPlan, list[PlanPhase]]] = {}
+_plans = ProcessCache(PLAN_CACHE_SECONDS)
 
 
 @receiver(post_save, sender=PropFirmPlan)
@@ -28,12 +28,13 @@ def plans_cache_clear(**_) -> None:
 
 def plan_cached(plan_id: int) -> tuple[PropFirmPlan, list[PlanPhase]]:
     """A plan and its extra phases, from the process cache (two queries on a miss)."""
-    cached = _plans.get(plan_id)
-    if cached is None or time.monotonic() - cached[0] > PLAN_CACHE_SECONDS:
-        plan = PropFirmPlan.objects.get(pk=plan_id)
-        cached = (time.monotonic(), plan, list(PlanPhase.objects.filter(plan_id=plan_id)))
-        _plans[plan_id] = cached
-    return cached[1], cached[2]
+    return _plans.read(
+        plan_id,
+        lambda: (
+            PropFirmPlan.objects.get(pk=plan_id),
+            list(PlanPhase.objects.filter(plan_id=plan_id)),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
